@@ -1,0 +1,452 @@
+"""The GitLab emulator's PipelineRunner: runs a pipeline's `.gitlab-ci.yml` with gitlab-ci-local.
+
+What a GitLab runner (shell executor) would do, for each pipeline the emulator creates:
+- check out the pipeline's commit from the emulator's git repository into a temp dir (never the user's tree),
+  with `origin` set to the project's URL so gitlab-ci-local derives CI_PROJECT_PATH, CI_SERVER_URL, ...;
+- write the project's CI/CD variables and the pipeline's variables (pipeline wins, as in GitLab) to a
+  variables file in a temp home outside the checkout; predefined values gitlab-ci-local cannot know
+  (CI_PIPELINE_SOURCE, CI_PIPELINE_ID/IID, CI_PIPELINE_URL, CI_PROJECT_ID, CI_JOB_ID) are passed with
+  `--variable`;
+- `id_tokens`: gitlab-ci-local 4.73 accepts but does not implement them; the runner signs one RS256 JWT per
+  declared token name (GitLab's claims: `sub = project_path:<group>/<repo>:ref_type:branch:ref:<ref>`,
+  the job's `aud`) and passes it as that variable;
+- runner-level environment (like a runner's `environment = [...]` setting): AWS_ENDPOINT_URL of the local
+  AWS, a PATH whose `python`/`pip` are an isolated virtualenv layered on the project's pinned one (what the
+  job image provides), pip/uv caches; no AWS credentials (jobs authenticate with OIDC);
+- jobs: `gitlab-ci-local --list-json` (rules evaluated with the pipeline's variables) creates the jobs in the
+  emulator; every active non-manual job that does not wait on a manual one runs with
+  `--force-shell-executor --shell-isolation`; statuses and traces (masked variables replaced by `[MASKED]`)
+  go back into the emulator as they happen;
+- a played manual job (`POST /projects/:id/jobs/:id/play`) runs in the same checkout, so artifacts and
+  dotenv reports of earlier jobs are there, together with the created jobs that `needs` it.
+Not emulated: Docker images (jobs run on this host), services, caches between pipelines (`cache:` is local
+to gitlab-ci-local's state dir), `resource_group` across projects (runs of one project are serialised, which
+is stricter), per-job `id_tokens` audiences that differ for the same variable name (the first one wins),
+retries, timeouts, environments/deployments records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sandbox import oidc
+
+ROOT = Path(__file__).resolve().parents[2]
+GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
+ACTIVE_WHEN = {"on_success", "always", "on_failure", "delayed"}
+
+
+@dataclass
+class JobSpec:
+    name: str
+    stage: str
+    when: str
+    allow_failure: bool
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PipelineRun:
+    """A pipeline's checkout and the jobs gitlab-ci-local knows for it."""
+
+    project: Any
+    pipeline: Any
+    checkout: Path
+    home: Path
+    variables_file: Path
+    cli_variables: list[str]
+    masked: list[str]
+    specs: dict[str, JobSpec] = field(default_factory=dict)
+    jobs: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_expanded(preview_yaml: str) -> dict[str, dict[str, Any]]:
+    """Job definitions from `gitlab-ci-local --preview` (extends/includes/references already expanded)."""
+    document = yaml.safe_load(preview_yaml) or {}
+    reserved = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache"}
+    return {
+        k: v
+        for k, v in document.items()
+        if isinstance(v, dict) and not k.startswith(".") and k not in reserved and "script" in v
+        or isinstance(v, dict) and "trigger" in v and not k.startswith(".")
+    }
+
+
+def needs_of(definition: dict[str, Any]) -> list[str]:
+    names = []
+    for need in definition.get("needs") or []:
+        names.append(need["job"] if isinstance(need, dict) else str(need))
+    return names
+
+
+def id_token_audiences(jobs: dict[str, dict[str, Any]]) -> dict[str, str | list[str]]:
+    """Variable name → aud for every `id_tokens` entry (first declaration wins)."""
+    audiences: dict[str, str | list[str]] = {}
+    for definition in jobs.values():
+        for name, spec in (definition.get("id_tokens") or {}).items():
+            if name not in audiences and isinstance(spec, dict) and "aud" in spec:
+                audiences[name] = spec["aud"]
+    return audiences
+
+
+def waits_on_manual(name: str, specs: dict[str, JobSpec], seen: frozenset[str] = frozenset()) -> bool:
+    """True when a job (transitively) needs a manual job that has not run."""
+    for need in specs[name].needs:
+        if need in seen or need not in specs:
+            continue
+        if specs[need].when == "manual" or waits_on_manual(need, specs, seen | {name}):
+            return True
+    return False
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "[MASKED]")
+    return text
+
+
+class GitlabCiLocalRunner:
+    """Implements sandbox.gitlab_emulator.runner.PipelineRunner with gitlab-ci-local."""
+
+    def __init__(self, workdir: Path, runner_env: dict[str, str], signer: oidc.Signer | None = None) -> None:
+        self.workdir = workdir
+        self.runner_env = runner_env
+        self.signer = signer or oidc.Signer()
+        self.state: Any = None  # EmulatorState, attached once the emulator exists
+        self.server_url = ""
+        self.runs: dict[int, PipelineRun] = {}
+        self.errors: list[str] = []
+        self._threads: list[threading.Thread] = []
+        self._project_locks: dict[int, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._processes: set[subprocess.Popen[str]] = set()
+
+    def attach(self, state: Any, server_url: str) -> None:
+        self.state = state
+        self.server_url = server_url
+
+    # ---- PipelineRunner protocol ---------------------------------------------------------------
+    def start(self, project: Any, pipeline: Any) -> None:
+        self._spawn(f"ci-pipeline-{pipeline.id}", lambda: self._guarded(project, pipeline, None))
+
+    def play(self, project: Any, pipeline: Any, job: Any) -> None:
+        self._spawn(f"ci-play-{job.id}", lambda: self._guarded(project, pipeline, job))
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+    def busy(self) -> bool:
+        with self._lock:
+            return any(t.is_alive() for t in self._threads)
+
+    def wait_idle(self, timeout_s: float) -> bool:
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while self.busy():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def stop(self) -> None:
+        with self._lock:
+            processes = list(self._processes)
+        for process in processes:
+            process.terminate()
+        self.wait_idle(30)
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+
+    def _project_lock(self, project_id: int) -> threading.Lock:
+        with self._lock:
+            return self._project_locks.setdefault(project_id, threading.Lock())
+
+    def _guarded(self, project: Any, pipeline: Any, job: Any) -> None:
+        try:
+            with self._project_lock(project.id):
+                if job is None:
+                    self._run_pipeline(project, pipeline)
+                else:
+                    self._run_manual(project, pipeline, job)
+        except Exception as exc:  # a runner failure must still end the pipeline, visibly
+            import traceback
+
+            self.errors.append(f"pipeline {pipeline.id}: {exc}\n{traceback.format_exc()}")
+            self.state.update_pipeline(pipeline, "failed")
+            for emulator_job in self._jobs_of(pipeline):
+                if emulator_job.status in ("created", "pending", "running"):
+                    self.state.append_trace(emulator_job, f"\nsandbox runner error: {exc}\n")
+                    self.state.update_job(emulator_job, "failed")
+
+    def _jobs_of(self, pipeline: Any) -> list[Any]:
+        return [self.state.get_job(job_id) for job_id in list(pipeline.job_ids)]
+
+    # ---- a pipeline -----------------------------------------------------------------------------
+    def _prepare(self, project: Any, pipeline: Any) -> PipelineRun:
+        base = Path(tempfile.mkdtemp(prefix=f"pipeline-{pipeline.id}-", dir=self.workdir))
+        checkout, home = base / "checkout", base / "home"
+        home.mkdir()
+        project_path = self.state.project_full_path(project)
+        git = ["git", "-c", "advice.detachedHead=false"]
+        subprocess.run([*git, "clone", "--quiet", "--no-checkout", str(project.repo), str(checkout)], check=True)
+        subprocess.run([*git, "-C", str(checkout), "checkout", "--quiet", "-B", pipeline.ref, pipeline.sha], check=True)
+        subprocess.run(
+            ["git", "-C", str(checkout), "remote", "set-url", "origin", f"{self.server_url}/{project_path}.git"],
+            check=True,
+        )
+        subprocess.run(["git", "-C", str(checkout), "remote", "set-head", "origin", pipeline.ref], check=False)
+        variables: dict[str, str] = {}
+        masked: list[str] = []
+        for variable in project.variables:
+            if variable.environment_scope not in ("*", ""):
+                continue
+            value = variable.value
+            if variable.variable_type == "file":
+                path = home / "variables" / variable.key
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(value, encoding="utf-8")
+                value = str(path)
+            variables[variable.key] = value
+            if variable.masked:
+                masked.append(variable.value)
+        for item in pipeline.variables:
+            variables[item["key"]] = item["value"]
+        variables_file = home / "variables.yml"
+        variables_file.write_text(yaml.safe_dump(variables, default_flow_style=False), encoding="utf-8")
+        os.chmod(variables_file, 0o600)
+        cli_variables = [
+            f"CI_PIPELINE_SOURCE={pipeline.source}",
+            f"CI_PIPELINE_ID={pipeline.id}",
+            f"CI_PIPELINE_IID={pipeline.iid}",
+            f"CI_PIPELINE_URL={self.server_url}/{project_path}/-/pipelines/{pipeline.id}",
+            f"CI_PROJECT_ID={project.id}",
+            f"CI_DEFAULT_BRANCH={project.default_branch}",
+            f"CI_API_V4_URL={self.server_url}/api/v4",
+        ]
+        return PipelineRun(project, pipeline, checkout, home, variables_file, cli_variables, masked)
+
+    def _command(self, run: PipelineRun, *extra: str) -> list[str]:
+        command = [
+            str(GITLAB_CI_LOCAL),
+            "--cwd",
+            str(run.checkout),
+            "--variables-file",
+            str(run.variables_file),
+            "--home",
+            str(run.home),
+            "--force-shell-executor",
+            "--shell-isolation",
+            "--no-color",
+            "--max-job-name-padding",
+            "0",
+        ]
+        for variable in run.cli_variables:
+            command += ["--variable", variable]
+        return command + list(extra)
+
+    def _env(self, run: PipelineRun) -> dict[str, str]:
+        env = dict(self.runner_env)
+        env["HOME"] = str(run.home)
+        env["GCL_IGNORE_PREDEFINED_VARS"] = ",".join(v.split("=", 1)[0] for v in run.cli_variables)
+        return env
+
+    def _run_pipeline(self, project: Any, pipeline: Any) -> None:
+        run = self._prepare(project, pipeline)
+        self.runs[pipeline.id] = run
+        listing = subprocess.run(
+            self._command(run, "--list-json"), env=self._env(run), capture_output=True, text=True, check=False
+        )
+        if listing.returncode != 0:
+            raise RuntimeError(f"gitlab-ci-local could not read .gitlab-ci.yml: {listing.stderr[-2000:]}")
+        listed = json.loads(listing.stdout[listing.stdout.index("[") :])
+        preview = subprocess.run(
+            self._command(run, "--preview"), env=self._env(run), capture_output=True, text=True, check=False
+        )
+        definitions = parse_expanded(preview.stdout[preview.stdout.find("---") :] if preview.returncode == 0 else "")
+        for item in listed:
+            if item["when"] == "never":
+                continue
+            run.specs[item["name"]] = JobSpec(
+                name=item["name"],
+                stage=item["stage"],
+                when=item["when"],
+                allow_failure=bool(item.get("allow_failure")),
+                needs=needs_of(definitions.get(item["name"], {})),
+            )
+        if not run.specs:
+            self.state.update_pipeline(pipeline, "skipped")
+            return
+        for spec in run.specs.values():
+            run.jobs[spec.name] = self.state.add_job(
+                pipeline,
+                name=spec.name,
+                stage=spec.stage,
+                status="manual" if spec.when == "manual" else "created",
+                when=spec.when,
+                allow_failure=spec.allow_failure,
+            )
+        self._add_id_tokens(run, definitions)
+        now = [
+            n for n, s in run.specs.items() if s.when in ACTIVE_WHEN and not waits_on_manual(n, run.specs)
+        ]
+        self.state.update_pipeline(pipeline, "running")
+        ok = self._execute(run, now)
+        self._settle_pipeline(run, ok)
+
+    def _add_id_tokens(self, run: PipelineRun, definitions: dict[str, dict[str, Any]]) -> None:
+        project, pipeline = run.project, run.pipeline
+        group_path = self.state.project_full_path(project).rsplit("/", 1)[0]
+        first_job = next(iter(run.jobs.values()))
+        identity = oidc.JobIdentity(
+            server_url=self.server_url,
+            project_path=self.state.project_full_path(project),
+            project_id=project.id,
+            namespace_path=group_path,
+            namespace_id=project.namespace_id,
+            ref=pipeline.ref,
+            pipeline_id=pipeline.id,
+            pipeline_source=pipeline.source,
+            job_id=first_job.id,
+        )
+        tokens = {
+            name: self.signer.sign(oidc.claims(identity, audience))
+            for name, audience in id_token_audiences(definitions).items()
+        }
+        if tokens:
+            current = yaml.safe_load(run.variables_file.read_text(encoding="utf-8")) or {}
+            current.update(tokens)
+            run.variables_file.write_text(yaml.safe_dump(current, default_flow_style=False), encoding="utf-8")
+            run.masked.extend(tokens.values())
+
+    def _run_manual(self, project: Any, pipeline: Any, job: Any) -> None:
+        run = self.runs.get(pipeline.id)
+        if run is None:
+            raise RuntimeError(f"pipeline {pipeline.id} was not run by this sandbox; cannot play {job.name}")
+        followers = [
+            n
+            for n, s in run.specs.items()
+            if run.jobs[n].status == "created" and job.name in self._all_needs(n, run.specs)
+        ]
+        self.state.update_pipeline(pipeline, "running")
+        ok = self._execute(run, [job.name, *followers], manual=[job.name])
+        self._settle_pipeline(run, ok)
+
+    def _all_needs(self, name: str, specs: dict[str, JobSpec]) -> set[str]:
+        found: set[str] = set()
+        stack = list(specs[name].needs)
+        while stack:
+            need = stack.pop()
+            if need in found or need not in specs:
+                continue
+            found.add(need)
+            stack.extend(specs[need].needs)
+        return found
+
+    def _execute(self, run: PipelineRun, names: list[str], manual: list[str] | None = None) -> bool:
+        """Run `names` in one gitlab-ci-local invocation, streaming statuses and traces to the emulator."""
+        if not names:
+            return True
+        for name in names:
+            self.state.update_job(run.jobs[name], "pending")
+        extra: list[str] = []
+        for name in manual or []:
+            extra += ["--manual", name]
+        process = subprocess.Popen(
+            self._command(run, *extra, *names),
+            env=self._env(run),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        with self._lock:
+            self._processes.add(process)
+        by_length = sorted(names, key=len, reverse=True)
+        results: dict[str, str] = {}
+        summary = re.compile(r"^\s*(PASS|FAIL|WARN)\s+(\S+)")
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = mask(raw, run.masked)
+            result = summary.match(line)
+            if result and result.group(2) in run.jobs:
+                results[result.group(2)] = result.group(1)
+                continue
+            for name in by_length:
+                if line.startswith(name + " "):
+                    body = line[len(name) + 1 :]
+                    job = run.jobs[name]
+                    if body.startswith("starting "):
+                        self.state.update_job(job, "running")
+                    self.state.append_trace(job, body)
+                    break
+        process.wait()
+        with self._lock:
+            self._processes.discard(process)
+        all_ok = True
+        for name in names:
+            job = run.jobs[name]
+            outcome = results.get(name)
+            if outcome == "PASS":
+                self.state.update_job(job, "success")
+            elif outcome in ("FAIL", "WARN"):
+                self.state.update_job(job, "failed")
+                all_ok = all_ok and (outcome == "WARN" or run.specs[name].allow_failure)
+            else:
+                self.state.update_job(job, "skipped" if process.returncode == 0 or results else "failed")
+                if not results and process.returncode != 0:
+                    self.state.append_trace(job, "gitlab-ci-local failed before running this job\n")
+                    all_ok = False
+        if process.returncode != 0 and not results:
+            all_ok = False
+        return all_ok
+
+    def _settle_pipeline(self, run: PipelineRun, ok: bool) -> None:
+        statuses = [j.status for j in run.jobs.values()]
+        if not ok or "failed" in [
+            run.jobs[n].status for n, s in run.specs.items() if not s.allow_failure and s.when != "manual"
+        ]:
+            self.state.update_pipeline(run.pipeline, "failed")
+        elif any(run.jobs[n].status == "manual" and not s.allow_failure for n, s in run.specs.items()):
+            self.state.update_pipeline(run.pipeline, "manual")
+        elif "running" in statuses or "pending" in statuses:
+            self.state.update_pipeline(run.pipeline, "running")
+        else:
+            self.state.update_pipeline(run.pipeline, "success")
+
+
+def job_python_env(workdir: Path) -> Path:
+    """A virtualenv for CI jobs layered on the project's `.venv` (what the job image would provide).
+
+    Jobs that `pip install` write into this env, never into the project's `.venv`; requirements the `.venv`
+    already satisfies at the pinned versions install nothing.
+    """
+    import sys
+    import sysconfig
+
+    target = workdir / "ci-python"
+    if not (target / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
+        purelib = sysconfig.get_paths()["purelib"]
+        site = next((target / "lib").glob("python3*/site-packages"))
+        (site / "_sandbox_base.pth").write_text(purelib + "\n", encoding="utf-8")
+        pip = target / "bin" / "pip"
+        pip.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
+        pip.chmod(0o755)
+        shutil.copy(pip, target / "bin" / "pip3")
+    return target

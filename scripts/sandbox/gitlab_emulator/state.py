@@ -1,0 +1,541 @@
+"""The emulator's state: users, tokens, groups, projects, CI/CD variables, triggers, pipelines and jobs.
+
+Held in memory (one ``EmulatorState`` per server) behind one re-entrant lock; only git repositories live on
+disk, one bare repository per project under ``<data_dir>/repos/<project id>.git`` so renames never move
+files. Seed data (users, tokens, groups, memberships) is created through the Python methods here: GitLab's
+admin HTTP API is not emulated.
+
+Also the surface a ``PipelineRunner`` uses: ``add_job``, ``update_job``, ``append_trace``,
+``update_pipeline``, ``get_pipeline``, ``get_job``.
+
+Not emulated: project-level memberships, personal namespaces, forks, tags and protected branches (every
+branch may be pushed by a developer; ``protected`` variables are therefore exposed to every pipeline),
+persistence of this state across restarts.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from . import gitrepo
+from .errors import ApiError, invalid, not_found
+from .runner import PipelineRunner, RecordingRunner
+
+GUEST, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 20, 30, 40, 50
+ADMIN_ACCESS = 60
+PIPELINE_STATUSES = frozenset(
+    {
+        "created",
+        "waiting_for_resource",
+        "preparing",
+        "pending",
+        "running",
+        "success",
+        "failed",
+        "canceled",
+        "skipped",
+        "manual",
+        "scheduled",
+    }
+)
+FINISHED = frozenset({"success", "failed", "canceled", "skipped"})
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(ts: datetime | None) -> str | None:
+    """GitLab's timestamp format: ``2026-11-23T03:00:52.123Z``."""
+    if ts is None:
+        return None
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    name: str
+    email: str
+    is_admin: bool = False
+    bot: bool = False
+
+
+@dataclass
+class Token:
+    """A personal, group or project access token (GitLab treats them alike on the API)."""
+
+    id: int
+    name: str
+    value: str
+    user_id: int
+    scopes: list[str]
+    expires_at: date | None
+    created_at: datetime
+    revoked: bool = False
+    last_used_at: datetime | None = None
+
+    def expired(self, today: date) -> bool:
+        # GitLab: a token expires at 00:00 UTC on its expires_at date.
+        return self.expires_at is not None and today >= self.expires_at
+
+
+@dataclass
+class Group:
+    id: int
+    name: str
+    path: str
+    parent_id: int | None
+    description: str
+    visibility: str
+    created_at: datetime
+    members: dict[int, int] = field(default_factory=dict)  # user id -> access level
+
+
+@dataclass
+class Variable:
+    key: str
+    value: str
+    variable_type: str = "env_var"
+    protected: bool = False
+    masked: bool = False
+    hidden: bool = False
+    raw: bool = False
+    environment_scope: str = "*"
+    description: str | None = None
+
+
+@dataclass
+class Trigger:
+    id: int
+    token: str
+    description: str
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+    last_used: datetime | None = None
+
+
+@dataclass
+class Job:
+    id: int
+    pipeline_id: int
+    project_id: int
+    name: str
+    stage: str
+    status: str
+    when: str
+    allow_failure: bool
+    created_at: datetime
+    user_id: int | None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    trace: bytearray = field(default_factory=bytearray)
+
+
+@dataclass
+class Pipeline:
+    id: int
+    iid: int
+    project_id: int
+    ref: str
+    sha: str
+    before_sha: str
+    source: str  # push | api | trigger | web
+    status: str
+    variables: list[dict[str, str]]
+    user_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    job_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    id: int
+    name: str
+    path: str
+    namespace_id: int
+    description: str
+    visibility: str
+    default_branch: str
+    created_at: datetime
+    repo: Path
+    creator_id: int
+    archived: bool = False
+    marked_for_deletion_on: date | None = None
+    last_activity_at: datetime | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    variables: list[Variable] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    pipeline_iid: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+class EmulatorState:
+    """All emulator data; thread-safe through ``self.lock``."""
+
+    def __init__(self, data_dir: Path, runner: PipelineRunner | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        (self.data_dir / "repos").mkdir(parents=True, exist_ok=True)
+        self.runner: PipelineRunner = runner or RecordingRunner()
+        # "immediate": DELETE removes the project at once (GitLab without delayed deletion).
+        # "delayed": GitLab >= 18 default: DELETE marks for deletion, archives and renames to
+        # "<path>-deletion_scheduled-<id>"; DELETE ?permanently_remove=true&full_path=... then removes it.
+        self.deletion = "immediate"
+        self.lock = threading.RLock()
+        self.base_url = "http://127.0.0.1"  # set by the server once the port is known
+        self.today: Callable[[], date] = lambda: now().date()
+        self.users: dict[int, User] = {}
+        self.tokens: dict[int, Token] = {}
+        self.groups: dict[int, Group] = {}
+        self.projects: dict[int, Project] = {}
+        self.pipelines: dict[int, Pipeline] = {}
+        self.jobs: dict[int, Job] = {}
+        self._ids: dict[str, int] = {}
+
+    def next_id(self, kind: str) -> int:
+        with self.lock:
+            self._ids[kind] = self._ids.get(kind, 0) + 1
+            return self._ids[kind]
+
+    # ---- seed data (Python admin API) -------------------------------------------------------------
+    def create_user(
+        self, username: str, *, name: str = "", is_admin: bool = False, bot: bool = False
+    ) -> User:
+        with self.lock:
+            if any(u.username == username for u in self.users.values()):
+                raise ValueError(f"user {username!r} exists")
+            user = User(
+                self.next_id("user"), username, name or username, f"{username}@example.com", is_admin, bot
+            )
+            self.users[user.id] = user
+            return user
+
+    def create_token(
+        self,
+        user: User,
+        *,
+        name: str = "token",
+        scopes: Iterable[str] = ("api",),
+        expires_at: date | None = None,
+        value: str | None = None,
+    ) -> Token:
+        with self.lock:
+            token = Token(
+                id=self.next_id("token"),
+                name=name,
+                value=value or "glpat-" + secrets.token_urlsafe(15),
+                user_id=user.id,
+                scopes=list(scopes),
+                expires_at=expires_at,
+                created_at=now(),
+            )
+            self.tokens[token.id] = token
+            return token
+
+    def create_group(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        parent: Group | None = None,
+        description: str = "",
+        visibility: str = "private",
+    ) -> Group:
+        with self.lock:
+            parent_id = parent.id if parent else None
+            if any(g.parent_id == parent_id and g.path.lower() == path.lower() for g in self.groups.values()):
+                raise ValueError(f"group {path!r} exists")
+            group = Group(
+                self.next_id("namespace"), name or path, path, parent_id, description, visibility, now()
+            )
+            self.groups[group.id] = group
+            return group
+
+    def create_group_path(self, full_path: str) -> Group:
+        """Create ``a/b/c`` (and missing ancestors); return the deepest group."""
+        parent: Group | None = None
+        for part in full_path.split("/"):
+            existing = self.find_group(part if parent is None else f"{self.group_full_path(parent)}/{part}")
+            parent = existing or self.create_group(part, parent=parent)
+        assert parent is not None
+        return parent
+
+    def add_member(self, group: Group, user: User, access_level: int) -> None:
+        with self.lock:
+            group.members[user.id] = access_level
+
+    def create_group_access_token(
+        self,
+        group: Group,
+        *,
+        name: str = "seeder",
+        access_level: int = MAINTAINER,
+        scopes: Iterable[str] = ("api",),
+        expires_at: date | None = None,
+    ) -> Token:
+        """A group access token: a bot user that is a member of ``group`` at ``access_level``."""
+        with self.lock:
+            bot = self.create_user(f"group_{group.id}_bot_{secrets.token_hex(4)}", name=name, bot=True)
+            self.add_member(group, bot, access_level)
+            return self.create_token(bot, name=name, scopes=scopes, expires_at=expires_at)
+
+    def revoke_token(self, token: Token) -> None:
+        with self.lock:
+            token.revoked = True
+
+    # ---- lookups -------------------------------------------------------------------------------------
+    def token_by_value(self, value: str) -> Token | None:
+        with self.lock:
+            for token in self.tokens.values():
+                if secrets.compare_digest(token.value, value):
+                    return token
+            return None
+
+    def group_full_path(self, group: Group) -> str:
+        parts = [group.path]
+        parent_id = group.parent_id
+        while parent_id is not None:
+            parent = self.groups[parent_id]
+            parts.append(parent.path)
+            parent_id = parent.parent_id
+        return "/".join(reversed(parts))
+
+    def group_ancestors(self, group: Group) -> list[Group]:
+        """``group`` and its ancestors, nearest first."""
+        chain = [group]
+        while chain[-1].parent_id is not None:
+            chain.append(self.groups[chain[-1].parent_id])
+        return chain
+
+    def find_group(self, ref: str) -> Group | None:
+        with self.lock:
+            if ref.isdigit():
+                return self.groups.get(int(ref))
+            for group in self.groups.values():
+                if self.group_full_path(group).lower() == ref.lower():
+                    return group
+            return None
+
+    def project_full_path(self, project: Project) -> str:
+        return f"{self.group_full_path(self.groups[project.namespace_id])}/{project.path}"
+
+    def find_project(self, ref: str) -> Project | None:
+        with self.lock:
+            if ref.isdigit():
+                return self.projects.get(int(ref))
+            for project in self.projects.values():
+                if self.project_full_path(project).lower() == ref.lower():
+                    return project
+            return None
+
+    def access_level(self, user: User, group: Group) -> int:
+        if user.is_admin:
+            return ADMIN_ACCESS
+        return max((g.members.get(user.id, 0) for g in self.group_ancestors(group)), default=0)
+
+    def group_descendants(self, group: Group) -> list[Group]:
+        result = [group]
+        for candidate in list(self.groups.values()):
+            if candidate.id != group.id and group in self.group_ancestors(candidate):
+                result.append(candidate)
+        return result
+
+    # ---- projects ------------------------------------------------------------------------------------
+    def create_project(
+        self,
+        *,
+        name: str,
+        path: str,
+        namespace: Group,
+        creator: User,
+        description: str = "",
+        visibility: str = "private",
+        default_branch: str = "main",
+        settings: dict[str, Any] | None = None,
+    ) -> Project:
+        with self.lock:
+            errors: dict[str, list[str]] = {}
+            siblings = [p for p in self.projects.values() if p.namespace_id == namespace.id]
+            if any(p.name.lower() == name.lower() for p in siblings):
+                errors["name"] = ["has already been taken"]
+            if any(p.path.lower() == path.lower() for p in siblings) or any(
+                g.parent_id == namespace.id and g.path.lower() == path.lower() for g in self.groups.values()
+            ):
+                errors["path"] = ["has already been taken"]
+            if errors:
+                raise invalid(errors)
+            project_id = self.next_id("project")
+            project = Project(
+                id=project_id,
+                name=name,
+                path=path,
+                namespace_id=namespace.id,
+                description=description,
+                visibility=visibility,
+                default_branch=default_branch,
+                created_at=now(),
+                repo=self.data_dir / "repos" / f"{project_id}.git",
+                creator_id=creator.id,
+                settings=dict(settings or {}),
+            )
+            project.last_activity_at = project.created_at
+            gitrepo.init_bare(project.repo, default_branch)
+            self.projects[project.id] = project
+            return project
+
+    def mark_for_deletion(self, project: Project) -> None:
+        with self.lock:
+            project.marked_for_deletion_on = self.today()
+            project.archived = True
+            project.path = f"{project.path}-deletion_scheduled-{project.id}"
+            project.name = f"{project.name}-deletion_scheduled-{project.id}"
+
+    def delete_project(self, project: Project) -> None:
+        with self.lock:
+            self.projects.pop(project.id, None)
+            for pipeline in [p for p in self.pipelines.values() if p.project_id == project.id]:
+                del self.pipelines[pipeline.id]
+                for job_id in pipeline.job_ids:
+                    self.jobs.pop(job_id, None)
+        shutil.rmtree(project.repo, ignore_errors=True)
+
+    # ---- variables -----------------------------------------------------------------------------------
+    def find_variable(self, project: Project, key: str, scope: str | None) -> Variable:
+        matches = [
+            v for v in project.variables if v.key == key and (scope is None or v.environment_scope == scope)
+        ]
+        if not matches:
+            raise not_found("Variable")
+        if len(matches) > 1:
+            # GitLab: several variables share the key; the caller must say which environment scope.
+            raise ApiError(
+                409,
+                {
+                    "message": "There are multiple variables with provided parameters. "
+                    "Please use 'filter[environment_scope]'"
+                },
+            )
+        return matches[0]
+
+    # ---- pipelines (emulator side) ---------------------------------------------------------------------
+    def create_pipeline(
+        self,
+        project: Project,
+        *,
+        ref: str,
+        sha: str,
+        source: str,
+        variables: list[dict[str, str]],
+        user: User | None,
+        before_sha: str = gitrepo.EMPTY_SHA,
+        skipped: bool = False,
+    ) -> Pipeline:
+        """Record a pipeline and hand it to the runner (outside the lock); ``skipped`` ones ([skip ci]) are not."""
+        with self.lock:
+            project.pipeline_iid += 1
+            ts = now()
+            pipeline = Pipeline(
+                id=self.next_id("pipeline"),
+                iid=project.pipeline_iid,
+                project_id=project.id,
+                ref=ref,
+                sha=sha,
+                before_sha=before_sha,
+                source=source,
+                status="skipped" if skipped else "created",
+                variables=variables,
+                user_id=user.id if user else None,
+                created_at=ts,
+                updated_at=ts,
+            )
+            self.pipelines[pipeline.id] = pipeline
+            project.last_activity_at = ts
+        if not skipped:
+            self.runner.start(project, pipeline)
+        return pipeline
+
+    # ---- the runner's surface ------------------------------------------------------------------------
+    def get_pipeline(self, pipeline_id: int) -> Pipeline:
+        with self.lock:
+            pipeline = self.pipelines.get(pipeline_id)
+            if pipeline is None:
+                raise KeyError(f"pipeline {pipeline_id} does not exist")
+            return pipeline
+
+    def get_job(self, job_id: int) -> Job:
+        with self.lock:
+            job = self.jobs.get(job_id)
+            if job is None:
+                raise KeyError(f"job {job_id} does not exist")
+            return job
+
+    def add_job(
+        self,
+        pipeline: Pipeline,
+        *,
+        name: str,
+        stage: str,
+        status: str = "created",
+        when: str = "on_success",
+        allow_failure: bool = False,
+    ) -> Job:
+        """Add a job to ``pipeline``. A ``when="manual"`` job starts as ``manual`` and can be played."""
+        if status not in PIPELINE_STATUSES:
+            raise ValueError(f"unknown job status {status!r}")
+        with self.lock:
+            job = Job(
+                id=self.next_id("job"),
+                pipeline_id=pipeline.id,
+                project_id=pipeline.project_id,
+                name=name,
+                stage=stage,
+                status="manual" if when == "manual" and status == "created" else status,
+                when=when,
+                allow_failure=allow_failure,
+                created_at=now(),
+                user_id=pipeline.user_id,
+            )
+            self.jobs[job.id] = job
+            pipeline.job_ids.append(job.id)
+            return job
+
+    def update_job(self, job: Job, status: str) -> None:
+        if status not in PIPELINE_STATUSES:
+            raise ValueError(f"unknown job status {status!r}")
+        with self.lock:
+            ts = now()
+            if status == "running" and job.started_at is None:
+                job.started_at = ts
+            if status in FINISHED:
+                job.finished_at = ts
+                job.started_at = job.started_at or ts
+            job.status = status
+
+    def append_trace(self, job: Job, data: bytes | str) -> None:
+        with self.lock:
+            job.trace.extend(data.encode() if isinstance(data, str) else data)
+
+    def update_pipeline(self, pipeline: Pipeline, status: str) -> None:
+        if status not in PIPELINE_STATUSES:
+            raise ValueError(f"unknown pipeline status {status!r}")
+        with self.lock:
+            ts = now()
+            if status == "running" and pipeline.started_at is None:
+                pipeline.started_at = ts
+            if status in FINISHED:
+                pipeline.finished_at = ts
+                pipeline.started_at = pipeline.started_at or ts
+            pipeline.status = status
+            pipeline.updated_at = ts

@@ -1,0 +1,113 @@
+"""The local AWS: moto's server on 127.0.0.1 (a free port) with the sandbox's extensions installed.
+
+    with LocalAws() as aws:
+        boto3.client("s3", endpoint_url=aws.endpoint_url, ...)
+
+The server runs in this process (moto's ThreadedMotoServer), so the extensions can hook moto's backends.
+Leaving the block stops the server, waits for background work (async invocations, pipeline executions) and
+restores every patched moto method.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from sandbox.local_aws import (
+    cfn_custom_resources,
+    eventbridge_targets,
+    lambda_hooks,
+    model_registry_events,
+    pipeline_hooks,
+    runtime_endpoints,
+)
+from sandbox.local_aws.patching import Patches
+from sandbox.local_aws.state import LocalAwsState
+
+REGION = "us-east-1"
+# Credentials the sandbox's own clients sign with. moto accepts any; these are not keys to anything.
+SANDBOX_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",  # noqa: S105 - not a secret: the local AWS accepts any signature
+}
+
+
+class LocalAws:
+    """moto server + extensions; a context manager that leaves nothing running."""
+
+    def __init__(self, region: str = REGION) -> None:
+        self.region = region
+        self._server: Any = None
+        self._patches = Patches()
+        self.state: LocalAwsState | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self.state is not None, "LocalAws is not started"
+        return self.state.endpoint_url
+
+    def client_env(self) -> dict[str, str]:
+        """Environment that points AWS CLI / boto3 / SageMaker SDK at this local AWS."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            **SANDBOX_CREDENTIALS,
+        }
+
+    def client(self, service: str) -> Any:
+        import boto3
+
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def start(self) -> Self:
+        import logging
+
+        import requests
+
+        # werkzeug logs every request at INFO; the sandbox's own output is its timeline.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.state = LocalAwsState(endpoint_url=f"http://{host}:{port}", region=self.region)
+        # moto's backends are process-global: start from an empty cloud.
+        requests.post(f"{self.state.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
+        for extension in (
+            lambda_hooks,
+            cfn_custom_resources,
+            eventbridge_targets,
+            model_registry_events,
+            pipeline_hooks,
+            runtime_endpoints,
+        ):
+            extension.install(self._patches, self.state)
+        return self
+
+    def stop(self) -> None:
+        if self.state is not None:
+            self.state.stopping.set()
+            self.state.drain(timeout_s=60)
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        self._patches.restore()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,78 @@
+"""Shared state of the running local AWS: its URL, the background work it started, what it recorded."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Invocation:
+    """One Lambda invocation, as the sandbox report and the tests see it."""
+
+    function_name: str
+    source: str
+    request_id: str
+    errored: bool
+    payload: str
+    logs: str
+    duration_s: float
+
+
+@dataclass
+class CfnResponse:
+    """A custom resource response received at the ResponseURL."""
+
+    stack_id: str
+    logical_id: str
+    request_id: str
+    status: str
+    reason: str
+    physical_resource_id: str
+    data: dict[str, Any]
+
+
+@dataclass
+class LocalAwsState:
+    """Everything the extensions share. One instance per running local AWS."""
+
+    endpoint_url: str
+    region: str
+    account_id: str = "123456789012"
+    invocations: list[Invocation] = field(default_factory=list)
+    cfn_responses: dict[str, CfnResponse] = field(default_factory=dict)
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def background(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        """Start background work (async invocations, pipeline executions) that `drain` can wait for."""
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        with self.lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
+        return thread
+
+    def busy(self) -> bool:
+        with self.lock:
+            return any(t.is_alive() for t in self._threads)
+
+    def drain(self, timeout_s: float) -> bool:
+        """Wait for all background work; True when none is left."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while self.busy():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def record(self, invocation: Invocation) -> None:
+        with self.lock:
+            self.invocations.append(invocation)

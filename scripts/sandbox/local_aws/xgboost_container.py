@@ -1,0 +1,154 @@
+"""The built-in SageMaker XGBoost algorithm (training and serving), emulated with the `xgboost` package.
+
+Training, like the algorithm container: channels `train` (required) and `validation` (optional) of text/csv
+without header, target in the first column; hyperparameters as strings (`num_round`, `early_stopping_rounds`,
+and every other one passed to xgboost as a booster parameter, numbers converted); logs
+`[i]#011train-rmse:...#011validation-rmse:...`; the model saved with `Booster.save_model` as `xgboost-model`,
+packaged as `model.tar.gz`.
+Serving: `text/csv` rows without the target in, newline-separated predictions out; a model file saved by
+`save_model` or a pickled Booster (as older containers wrote) is accepted.
+Not emulated: libsvm/parquet/recordio-protobuf input, distributed training, checkpoints, `csv_weights`,
+the `application/x-recordio-protobuf` and `application/json` serving formats.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle  # noqa: S403 - reading model files the sandbox itself stored, as the real container does
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODEL_FILE = "xgboost-model"
+_NOT_BOOSTER_PARAMS = {"num_round", "early_stopping_rounds", "csv_weights"}
+
+
+class ContainerError(Exception):
+    """A failure the real container would report (the training job's FailureReason, a ModelError)."""
+
+
+def _number(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            continue
+    return value
+
+
+def booster_params(hyperparameters: dict[str, str]) -> dict[str, Any]:
+    """Hyperparameters (strings, as SageMaker passes them) → xgboost booster parameters."""
+    params = {k: _number(str(v)) for k, v in hyperparameters.items() if k not in _NOT_BOOSTER_PARAMS}
+    params.setdefault("nthread", max(1, (os.cpu_count() or 1)))
+    params.setdefault("verbosity", 0)
+    return params
+
+
+def _read_channel(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise ContainerError(f"ClientError: no data files found in channel directory {directory}")
+    frames = []
+    for path in files:
+        try:
+            frames.append(np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64))
+        except ValueError as exc:
+            raise ContainerError(
+                f"ClientError: {path.name} is not text/csv with a numeric target in the first column: {exc}"
+            ) from exc
+    data = np.vstack(frames)
+    return data[:, 1:], data[:, 0]
+
+
+def train(hyperparameters: dict[str, str], channels: dict[str, Path], model_dir: Path) -> list[str]:
+    """Train like the algorithm container; returns the log lines it printed. Writes model_dir/xgboost-model."""
+    import xgboost as xgb
+
+    if "train" not in channels:
+        raise ContainerError("ClientError: the 'train' channel is required")
+    x_train, y_train = _read_channel(channels["train"])
+    dtrain = xgb.DMatrix(x_train, label=y_train)
+    evals = [(dtrain, "train")]
+    if "validation" in channels:
+        x_val, y_val = _read_channel(channels["validation"])
+        evals.append((xgb.DMatrix(x_val, label=y_val), "validation"))
+    num_round = int(hyperparameters.get("num_round", "0") or 0)
+    if num_round < 1:
+        raise ContainerError("ClientError: Hyperparameter 'num_round' is required and must be >= 1")
+    early = hyperparameters.get("early_stopping_rounds")
+    history: dict[str, Any] = {}
+    booster = xgb.train(
+        booster_params(hyperparameters),
+        dtrain,
+        num_boost_round=num_round,
+        evals=evals,
+        evals_result=history,
+        early_stopping_rounds=int(early) if early and len(evals) > 1 else None,
+        verbose_eval=False,
+    )
+    logs = []
+    names = list(history)
+    rounds = len(next(iter(history[names[0]].values()))) if names else 0
+    for i in range(rounds):
+        parts = [f"{name}-{metric}:{values[i]:.5f}" for name in names for metric, values in history[name].items()]
+        logs.append(f"[{i}]#011" + "#011".join(parts))
+    model_dir.mkdir(parents=True, exist_ok=True)
+    booster.save_model(str(model_dir / MODEL_FILE))
+    return logs
+
+
+def package_model(model_dir: Path) -> bytes:
+    """model.tar.gz of everything in model_dir, as SageMaker uploads /opt/ml/model."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path in sorted(model_dir.rglob("*")):
+            archive.add(path, arcname=str(path.relative_to(model_dir)), recursive=False)
+    return buffer.getvalue()
+
+
+def load_booster(model_tar_gz: bytes) -> Any:
+    """The Booster inside a model.tar.gz (save_model format or pickle)."""
+    import xgboost as xgb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(model_tar_gz), mode="r:gz") as archive:
+            archive.extractall(tmp, filter="data")
+        candidates = [p for p in Path(tmp).rglob("*") if p.is_file()]
+        if not candidates:
+            raise ContainerError("model.tar.gz is empty")
+        path = next((p for p in candidates if p.name == MODEL_FILE), candidates[0])
+        booster = xgb.Booster()
+        try:
+            booster.load_model(str(path))
+        except xgb.core.XGBoostError:
+            with path.open("rb") as fh:
+                loaded = pickle.load(fh)  # noqa: S301 - see module note
+            if not isinstance(loaded, xgb.Booster):
+                raise ContainerError(f"{path.name} is neither an XGBoost model nor a pickled Booster") from None
+            booster = loaded
+        return booster
+
+
+def predict_csv(booster: Any, body: str) -> str:
+    """text/csv rows (no target) → newline-separated predictions."""
+    import xgboost as xgb
+
+    rows = [line for line in body.strip().splitlines() if line.strip()]
+    if not rows:
+        raise ContainerError("Unable to evaluate payload provided: empty text/csv body")
+    try:
+        data = np.array([[float(v) for v in row.split(",")] for row in rows], dtype=np.float64)
+    except ValueError as exc:
+        raise ContainerError(f"Unable to evaluate payload provided: {exc}") from exc
+    expected = booster.num_features()
+    if data.shape[1] != expected:
+        raise ContainerError(
+            f"Feature size of csv inference data {data.shape[1]} is not consistent with "
+            f"feature size of trained model {expected}."
+        )
+    predictions = booster.predict(xgb.DMatrix(data))
+    return "\n".join(repr(float(p)) for p in predictions)

@@ -1,0 +1,1 @@
+"""The Abalone age (rings) regression pipeline: preprocess → train → evaluate → gate → register."""

@@ -1,0 +1,125 @@
+"""``python -m deployer.deploy --stage staging``: deploy the resolved model package to one stage.
+
+Takes the package from ``--model-package-arn`` or ``RESOLVED_MODEL_PACKAGE_ARN`` (written by
+``deployer.resolve``), checks again that it is in this project's group and still Approved (it may have been
+rejected since staging was tested), and creates or updates ``sagemaker-N-I-deploy-<stage>`` from
+``templates/endpoint.yaml`` with the settings in ``config/<stage>.json``, printing stack events as they happen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import boto3
+
+from deployer import registry, settings
+from deployer.cli import run
+from deployer.errors import DeployerError
+from deployer.stack import StackRequest, Waiting, deploy_stack
+from deployer.stage_config import StageConfig, config_path, load_stage_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO_ROOT / "templates" / "endpoint.yaml"
+
+
+def stack_parameters(
+    project: settings.ProjectSettings, stage: str, config: StageConfig, model_package_arn: str
+) -> dict[str, str]:
+    """The template's parameters (CloudFormation takes every value as a string)."""
+    return {
+        "SageMakerProjectName": project.project_name,
+        "SageMakerProjectId": project.project_id,
+        "StageName": settings.check_stage(stage),
+        "ModelPackageArn": model_package_arn,
+        "ModelExecutionRoleArn": project.model_execution_role_arn,
+        "ArtifactBucket": project.artifact_bucket,
+        "InstanceType": config.endpoint.instance_type,
+        "InitialInstanceCount": str(config.endpoint.initial_instance_count),
+        "DataCaptureEnabled": "true" if config.data_capture.enabled else "false",
+        "DataCaptureSamplingPercentage": str(config.data_capture.sampling_percentage),
+    }
+
+
+def requested_package(cli_value: str | None, env: Mapping[str, str]) -> str:
+    arn = (cli_value or env.get("RESOLVED_MODEL_PACKAGE_ARN", "")).strip()
+    if not arn:
+        raise DeployerError(
+            "no model package to deploy: pass --model-package-arn, or run `python -m deployer.resolve` first "
+            "(in GitLab CI the `resolve` job passes RESOLVED_MODEL_PACKAGE_ARN through its dotenv report)"
+        )
+    return arn
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m deployer.deploy", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", required=True, choices=settings.STAGES)
+    parser.add_argument("--model-package-arn", help="default: $RESOLVED_MODEL_PACKAGE_ARN")
+    parser.add_argument("--config", type=Path, help="stage config (default: config/<stage>.json)")
+    parser.add_argument("--template", type=Path, default=TEMPLATE, help="default: templates/endpoint.yaml")
+    parser.add_argument("--poll-seconds", type=float, default=10.0, help="stack status poll interval")
+    parser.add_argument("--timeout-minutes", type=float, default=60.0, help="give up waiting after this long")
+    parser.add_argument("--report", type=Path, help="JSON record to write (default: deploy-<stage>.json)")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        env = dict(os.environ)
+        project = settings.project_settings(env)
+        config = load_stage_config(args.config or config_path(args.stage, REPO_ROOT))
+        package = registry.verify(
+            boto3.client("sagemaker"),
+            requested_package(args.model_package_arn, env),
+            project.model_package_group,
+        )
+        request = StackRequest(
+            name=project.stack_name(args.stage),
+            template_body=args.template.read_text(encoding="utf-8"),
+            parameters=stack_parameters(project, args.stage, config, package.arn),
+            role_arn=project.deploy_cfn_role_arn,
+            tags=project.tags(args.stage),
+        )
+        print(f"Deploying model package version {package.version} to {args.stage}")
+        print(f"  model package : {package.arn}")
+        print(
+            f"  endpoint      : {config.endpoint.initial_instance_count} x {config.endpoint.instance_type}, "
+            "data capture "
+            + (f"on ({config.data_capture.sampling_percentage}%)" if config.data_capture.enabled else "off")
+        )
+        result = deploy_stack(
+            boto3.client("cloudformation"),
+            request,
+            waiting=Waiting(poll_seconds=args.poll_seconds, timeout_seconds=args.timeout_minutes * 60),
+        )
+        print(f"Stack {request.name}: {result.action} ({result.status})")
+        for key, value in sorted(result.outputs.items()):
+            print(f"  {key:<20}: {value}")
+        target = args.report or Path(f"deploy-{args.stage}.json")
+        target.write_text(
+            json.dumps(
+                {
+                    "stage": args.stage,
+                    "stack_name": request.name,
+                    "stack_id": result.stack_id,
+                    "action": result.action,
+                    "status": result.status,
+                    "changed": result.changed,
+                    "model_package_arn": package.arn,
+                    "model_package_version": package.version,
+                    "outputs": result.outputs,
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        return 0
+
+    return run(body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""templates/endpoint.yaml: cfn-lint clean as committed, and what it creates in moto's CloudFormation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.api import ManualArgs, lint_file
+from cfnlint.decode import decode_str
+
+from deployer import deploy
+from deployer.settings import project_settings
+from deployer.stack import StackRequest, Waiting, deploy_stack
+from deployer.stage_config import config_path, load_stage_config
+
+NO_WAIT = Waiting(poll_seconds=0, sleep=lambda _seconds: None)
+TAG_KEYS = {"sagemaker:project-name", "sagemaker:project-id", "sagemaker:deployment-stage"}
+
+
+@pytest.fixture
+def template(repo_root: Path) -> dict[str, Any]:
+    decoded, errors = decode_str((repo_root / "templates" / "endpoint.yaml").read_text())
+    assert not errors
+    assert decoded is not None
+    return dict(decoded)
+
+
+def test_cfn_lint_finds_nothing(repo_root: Path) -> None:
+    matches = lint_file(
+        repo_root / "templates" / "endpoint.yaml", config=ManualArgs(regions=["us-east-1", "eu-west-1"])
+    )
+    assert [str(match) for match in matches] == []
+
+
+def test_endpoint_name_fits_63_characters_for_the_longest_names(template: dict[str, Any]) -> None:
+    parameters = template["Parameters"]
+    sub = template["Resources"]["Endpoint"]["Properties"]["EndpointName"]["Fn::Sub"]
+    longest = sub.replace("${SageMakerProjectName}", "n" * parameters["SageMakerProjectName"]["MaxLength"])
+    longest = longest.replace("${SageMakerProjectId}", "i" * parameters["SageMakerProjectId"]["MaxLength"])
+    longest = longest.replace("${StageName}", max(parameters["StageName"]["AllowedValues"], key=len))
+    assert "$" not in longest
+    assert len(longest) <= 63
+
+
+def test_model_and_config_names_are_left_to_cloudformation(template: dict[str, Any]) -> None:
+    # A new model package replaces both; generated names let old and new exist side by side meanwhile.
+    assert "ModelName" not in template["Resources"]["Model"]["Properties"]
+    assert "EndpointConfigName" not in template["Resources"]["EndpointConfig"]["Properties"]
+
+
+def test_every_resource_carries_the_project_tags(template: dict[str, Any]) -> None:
+    for name, resource in template["Resources"].items():
+        keys = {tag["Key"] for tag in resource["Properties"]["Tags"]}
+        assert keys == TAG_KEYS, name
+
+
+def request(repo_root: Path, stage: str, package_arn: str) -> StackRequest:
+    project = project_settings()
+    return StackRequest(
+        name=project.stack_name(stage),
+        template_body=(repo_root / "templates" / "endpoint.yaml").read_text(),
+        parameters=deploy.stack_parameters(
+            project, stage, load_stage_config(config_path(stage, repo_root)), package_arn
+        ),
+        role_arn=project.deploy_cfn_role_arn,
+        tags=project.tags(stage),
+    )
+
+
+@pytest.mark.parametrize(("stage", "capture"), [("staging", False), ("prod", True)])
+def test_creates_model_config_and_endpoint_in_moto(
+    project_env: dict[str, str],
+    model_registry: Any,
+    cloudformation: Any,
+    sagemaker: Any,
+    repo_root: Path,
+    lines: Any,
+    stage: str,
+    capture: bool,
+) -> None:
+    _, out = lines
+    arn = model_registry.register("Approved")
+    config = load_stage_config(config_path(stage, repo_root))
+    assert config.data_capture.enabled is capture  # the committed configs differ on purpose
+
+    outputs = deploy_stack(cloudformation, request(repo_root, stage, arn), out, NO_WAIT).outputs
+
+    model = sagemaker.describe_model(ModelName=outputs["ModelName"])
+    assert model["PrimaryContainer"] == {"ModelPackageName": arn}
+    assert model["ExecutionRoleArn"] == project_env["MODEL_EXECUTION_ROLE_ARN"]
+    endpoint_config = sagemaker.describe_endpoint_config(EndpointConfigName=outputs["EndpointConfigName"])
+    variant = endpoint_config["ProductionVariants"][0]
+    assert variant["ModelName"] == outputs["ModelName"]
+    assert variant["InstanceType"] == config.endpoint.instance_type
+    assert variant["InitialInstanceCount"] == config.endpoint.initial_instance_count
+    if capture:
+        assert endpoint_config["DataCaptureConfig"]["EnableCapture"] is True
+        assert (
+            endpoint_config["DataCaptureConfig"]["InitialSamplingPercentage"]
+            == config.data_capture.sampling_percentage
+        )
+        expected_uri = f"s3://{project_env['ARTIFACT_BUCKET']}/data-capture/{stage}"
+        assert endpoint_config["DataCaptureConfig"]["DestinationS3Uri"] == expected_uri
+        assert outputs["DataCaptureS3Uri"] == expected_uri
+    else:
+        # The property is absent from the request; moto answers it as an empty object.
+        assert endpoint_config.get("DataCaptureConfig", {}) == {}
+        assert outputs["DataCaptureS3Uri"] == "disabled"
+    endpoint = sagemaker.describe_endpoint(EndpointName=outputs["EndpointName"])
+    assert endpoint["EndpointConfigName"] == outputs["EndpointConfigName"]
+    assert endpoint["EndpointStatus"] == "InService"
+    for resource_arn in (model["ModelArn"], endpoint_config["EndpointConfigArn"], endpoint["EndpointArn"]):
+        tags = {tag["Key"]: tag["Value"] for tag in sagemaker.list_tags(ResourceArn=resource_arn)["Tags"]}
+        assert tags == {
+            "sagemaker:project-name": project_env["SAGEMAKER_PROJECT_NAME"],
+            "sagemaker:project-id": project_env["SAGEMAKER_PROJECT_ID"],
+            "sagemaker:deployment-stage": stage,
+        }
+    assert outputs["StageName"] == stage

@@ -1,0 +1,160 @@
+"""Secrets Manager: read the platform's GitLab API token; write and delete the per-project trigger secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from seeder import logs, names, redact
+from seeder.errors import SeederError
+
+# Loggers that print API request/response bodies at DEBUG (botocore logs GetSecretValue's SecretString).
+_WIRE_LOGGERS = ("botocore", "urllib3", "boto3")
+
+
+@contextmanager
+def _quiet_wire_logs() -> Iterator[None]:
+    """Silence wire-level DEBUG logs while a secret we cannot yet redact (not read yet) is on the wire."""
+    saved = {name: logging.getLogger(name).level for name in _WIRE_LOGGERS}
+    for name in _WIRE_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def read_gitlab_token(sm: Any, secret_arn: str) -> str:
+    """The GitLab API token: a plain-string secret or JSON ``{"token": "..."}``. Registered for redaction."""
+    try:
+        with _quiet_wire_logs():
+            value = sm.get_secret_value(SecretId=secret_arn).get("SecretString")
+    except ClientError as exc:
+        code = _code(exc)
+        if code == "ResourceNotFoundException":
+            raise SeederError(
+                f"GitLab token secret {secret_arn} not found; check the platform stack"
+            ) from None
+        if code in ("AccessDeniedException", "AccessDenied"):
+            raise SeederError(f"the seeder role cannot read the GitLab token secret {secret_arn}") from None
+        raise SeederError(f"cannot read the GitLab token secret {secret_arn}: {code}") from None
+    token = _token_from(value)
+    if not token:
+        raise SeederError(
+            f'GitLab token secret {secret_arn} is empty; store the token as plain text or JSON {{"token": "..."}}'
+        )
+    redact.register(token)
+    return token
+
+
+def _token_from(value: str | None) -> str:
+    if not value:
+        return ""
+    text = value.strip()
+    redact.register(text)
+    if text.startswith("{"):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return ""
+        token = parsed.get("token") if isinstance(parsed, dict) else None
+        return token.strip() if isinstance(token, str) else ""
+    return text
+
+
+@dataclass(frozen=True)
+class TriggerSecretValue:
+    gitlab_url: str
+    project_id: int
+    token: str
+    ref: str = names.DEFAULT_BRANCH
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "gitlab_url": self.gitlab_url,
+                "project_id": self.project_id,
+                "ref": self.ref,
+                "token": self.token,
+            }
+        )
+
+
+def read_trigger_secret(sm: Any, name: str) -> TriggerSecretValue | None:
+    """The stored trigger secret, or ``None`` if it does not exist or is not in the expected format."""
+    try:
+        with _quiet_wire_logs():
+            raw = sm.get_secret_value(SecretId=name).get("SecretString") or ""
+    except ClientError as exc:
+        if _code(exc) in ("ResourceNotFoundException", "InvalidRequestException"):
+            return None
+        raise SeederError(f"cannot read the trigger secret {name}: {_code(exc)}") from None
+    try:
+        parsed = json.loads(raw)
+        value = TriggerSecretValue(
+            gitlab_url=str(parsed["gitlab_url"]),
+            project_id=int(parsed["project_id"]),
+            token=str(parsed["token"]),
+            ref=str(parsed.get("ref", names.DEFAULT_BRANCH)),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+    redact.register(value.token)
+    return value
+
+
+def put_trigger_secret(sm: Any, name: str, value: TriggerSecretValue, tags: list[dict[str, str]]) -> str:
+    """Create the secret, or overwrite its value if it exists (retried Create, Update). Returns its ARN."""
+    redact.register(value.token)
+    description = (
+        "GitLab pipeline trigger token of the SageMaker project's deploy repo (read by the trigger Lambda)"
+    )
+    try:
+        arn: str = sm.create_secret(
+            Name=name, SecretString=value.to_json(), Description=description, Tags=tags
+        )["ARN"]
+        logs.log("secret.created", name=name)
+        return arn
+    except ClientError as exc:
+        if _code(exc) != "ResourceExistsException":
+            raise SeederError(f"cannot create the trigger secret {name}: {_code(exc)}") from None
+    try:
+        arn = sm.put_secret_value(SecretId=name, SecretString=value.to_json())["ARN"]
+        sm.tag_resource(SecretId=name, Tags=tags)
+    except ClientError as exc:
+        raise SeederError(f"cannot update the trigger secret {name}: {_code(exc)}") from None
+    logs.log("secret.updated", name=name)
+    return arn
+
+
+def secret_arn(sm: Any, name: str) -> str | None:
+    try:
+        arn: str = sm.describe_secret(SecretId=name)["ARN"]
+        return arn
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            return None
+        raise SeederError(f"cannot describe the trigger secret {name}: {_code(exc)}") from None
+
+
+def delete_trigger_secret(sm: Any, name: str) -> bool:
+    """Delete at once (no recovery window: the token is revoked anyway). ``False`` if already gone."""
+    try:
+        sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            return False
+        raise SeederError(f"cannot delete the trigger secret {name}: {_code(exc)}") from None
+    logs.log("secret.deleted", name=name)
+    return True

@@ -1,0 +1,117 @@
+"""Fixtures shared by the seeder's tests: a CloudFormation ResponseURL capture server, a Lambda context,
+seed zips built from small fixture trees, and moto-backed AWS."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+# The helpers module sits next to this file; make it importable under its unique name.
+sys.path.insert(0, str(Path(__file__).parent))
+from seeder_testkit import (
+    BUILD_EXECUTABLE,
+    BUILD_KEY,
+    BUILD_SEED,
+    DEPLOY_KEY,
+    DEPLOY_SEED,
+    REGION,
+    SEED_BUCKET,
+    FakeContext,
+    make_zip,
+)
+
+
+@dataclass
+class CapturedResponse:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+
+@dataclass
+class CfnCapture:
+    url: str
+    responses: list[CapturedResponse] = field(default_factory=list)
+
+    def only(self) -> CapturedResponse:
+        assert len(self.responses) == 1, f"expected exactly one response, got {len(self.responses)}"
+        return self.responses[0]
+
+
+@pytest.fixture
+def cfn_capture() -> Iterator[CfnCapture]:
+    """A local HTTP server standing in for CloudFormation's pre-signed ResponseURL."""
+    capture = CfnCapture(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            capture.responses.append(
+                CapturedResponse(
+                    self.command,
+                    self.path,
+                    {k: v for k, v in self.headers.items()},
+                    json.loads(raw),
+                    time.monotonic(),
+                )
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    capture.url = f"http://127.0.0.1:{server.server_address[1]}/cfn-response/signed?X-Amz-Signature=abc"
+    try:
+        yield capture
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def lambda_context() -> FakeContext:
+    return FakeContext()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """moto in-process for S3, Secrets Manager and CloudFormation (non-AWS HTTP passes through)."""
+    for name, value in {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def seed_bucket(aws: None) -> str:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=SEED_BUCKET)
+    s3.put_object(Bucket=SEED_BUCKET, Key=BUILD_KEY, Body=make_zip(BUILD_SEED, BUILD_EXECUTABLE))
+    s3.put_object(Bucket=SEED_BUCKET, Key=DEPLOY_KEY, Body=make_zip(DEPLOY_SEED))
+    return SEED_BUCKET

@@ -1,0 +1,455 @@
+"""The seeder against moto (S3, Secrets Manager, CloudFormation) and the GitLab emulator (python-gitlab).
+
+Every test drives ``lifecycle.handle`` the way CloudFormation does and asserts the response actually PUT
+to the ResponseURL, plus the state left in GitLab and AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import gitlab
+import pytest
+import requests
+from seeder import lifecycle
+from seeder.settings import Settings
+from seeder_testkit import (
+    BASE,
+    BUILD_EXECUTABLE,
+    BUILD_SEED,
+    BUILD_VARIABLES,
+    DEPLOY_SEED,
+    DEPLOY_VARIABLES,
+    PROJECT_ID,
+    REGION,
+    TRIGGER_SECRET,
+    FakeContext,
+    event,
+    properties,
+)
+
+BUILD_PATH = f"ml/team/{BASE}-model-build"
+DEPLOY_PATH = f"ml/team/{BASE}-model-deploy"
+PHYSICAL_ID = f"gitlab:ml/team/{BASE}"
+FAST = Settings(
+    reserve_seconds=2.0,
+    guard_seconds=1.0,
+    gitlab_timeout_seconds=2.0,
+    retry_base_seconds=0.05,
+    retry_max_seconds=0.2,
+    stack_poll_seconds=0.05,
+)
+
+
+@dataclass
+class Seeder:
+    """One project's worth of AWS + GitLab, and a way to send it CloudFormation requests."""
+
+    gl_server: Any
+    capture: Any
+    context_factory: Callable[[float], Any]
+    token_secret_arn: str
+
+    @property
+    def gl(self) -> gitlab.Gitlab:
+        return self.gl_server.client(self.gl_server.admin_token)
+
+    def props(self, **overrides: object) -> dict[str, object]:
+        return properties(self.gl_server.url, self.token_secret_arn, **overrides)
+
+    def send(
+        self,
+        request_type: str,
+        props: dict[str, object] | None = None,
+        old: dict[str, object] | None = None,
+        physical_id: str | None = None,
+        seconds: float = 120.0,
+        settings: Settings = FAST,
+    ) -> dict[str, Any]:
+        """Invoke the handler and return the one response body CloudFormation received."""
+        before = len(self.capture.responses)
+        ev = event(request_type, self.capture.url, props or self.props(), old, physical_id)
+        lifecycle.handle(ev, self.context_factory(seconds), settings=settings)
+        assert len(self.capture.responses) == before + 1, "CloudFormation must get exactly one answer"
+        response = self.capture.responses[-1]
+        assert response.method == "PUT"
+        assert response.headers.get("Content-Type") == ""
+        assert response.path.startswith("/cfn-response/signed?")
+        body: dict[str, Any] = response.body
+        assert body["StackId"] == ev["StackId"]
+        assert body["RequestId"] == ev["RequestId"]
+        assert body["LogicalResourceId"] == "GitLabRepositories"
+        return body
+
+    def create(self, **kwargs: Any) -> dict[str, Any]:
+        return self.send("Create", **kwargs)
+
+    def project(self, path: str) -> Any:
+        return self.gl.projects.get(path)
+
+    def group_projects(self) -> list[str]:
+        return sorted(p.path for p in self.gl.groups.get("ml/team").projects.list(all=True))
+
+    def secret(self) -> dict[str, Any]:
+        sm = boto3.client("secretsmanager", region_name=REGION)
+        value: dict[str, Any] = json.loads(sm.get_secret_value(SecretId=TRIGGER_SECRET)["SecretString"])
+        return value
+
+    def secret_exists(self) -> bool:
+        sm = boto3.client("secretsmanager", region_name=REGION)
+        try:
+            sm.describe_secret(SecretId=TRIGGER_SECRET)
+        except sm.exceptions.ResourceNotFoundException:
+            return False
+        return True
+
+
+@pytest.fixture
+def seeder(gitlab_server: Any, cfn_capture: Any, seed_bucket: str) -> Seeder:
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    arn = sm.create_secret(Name="sagemaker-gitlab/gitlab-api-token", SecretString=gitlab_server.token)["ARN"]
+    return Seeder(gitlab_server, cfn_capture, FakeContext, arn)
+
+
+def run_trigger(seeder: Seeder, project_id: int, token: str) -> requests.Response:
+    return requests.post(
+        f"{seeder.gl_server.url}/api/v4/projects/{project_id}/trigger/pipeline",
+        data={"token": token, "ref": "main", "variables[MODEL_PACKAGE_ARN]": "arn:x"},
+        timeout=5,
+    )
+
+
+def file_bytes(project: Any, path: str) -> bytes:
+    return bytes(project.files.raw(file_path=path, ref="main"))
+
+
+# --- Create ---------------------------------------------------------------------------------------
+
+
+def test_create_makes_both_repos_seeded_configured_and_triggerable(seeder: Seeder) -> None:
+    body = seeder.create()
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == PHYSICAL_ID
+    build, deploy = seeder.project(BUILD_PATH), seeder.project(DEPLOY_PATH)
+    assert body["Data"] == {
+        "BuildRepoId": str(build.id),
+        "BuildRepoUrl": build.http_url_to_repo,
+        "DeployRepoId": str(deploy.id),
+        "DeployRepoUrl": deploy.http_url_to_repo,
+        "TriggerSecretArn": boto3.client("secretsmanager", region_name=REGION).describe_secret(
+            SecretId=TRIGGER_SECRET
+        )["ARN"],
+    }
+    assert build.http_url_to_repo.endswith(f"/{BUILD_PATH}.git")
+    assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]
+    assert build.path == f"{BASE}-model-build"
+    assert build.visibility == "private"
+    assert f"[sagemaker-project-id: {PROJECT_ID}]" in build.description
+
+    for project, seed in ((build, BUILD_SEED), (deploy, DEPLOY_SEED)):
+        commits = project.commits.list(ref_name="main", all=True)
+        assert len(commits) == 1, "the seed must be exactly one commit"
+        tree = {i["path"]: i for i in project.repository_tree(ref="main", recursive=True, all=True)}
+        blobs = {path for path, item in tree.items() if item["type"] == "blob"}
+        assert blobs == set(seed)
+        for path, content in seed.items():
+            assert file_bytes(project, path) == content, path
+    assert tree  # last loop's tree (deploy) is non-empty
+    build_tree = {i["path"]: i for i in build.repository_tree(ref="main", recursive=True, all=True)}
+    for path in BUILD_EXECUTABLE:
+        assert build_tree[path]["mode"] == "100755"
+
+    for project, expected in ((build, BUILD_VARIABLES), (deploy, DEPLOY_VARIABLES)):
+        variables = {v.key: v for v in project.variables.list(all=True)}
+        assert {k: v.value for k, v in variables.items()} == expected
+        for key, var in variables.items():
+            assert var.protected is True, key
+            assert var.masked is key.endswith("ROLE_ARN"), key
+
+    secret = seeder.secret()
+    assert secret["gitlab_url"] == seeder.gl_server.url
+    assert secret["project_id"] == deploy.id
+    assert isinstance(secret["project_id"], int)
+    assert secret["ref"] == "main"
+    assert secret["token"].startswith("glptt-")
+    tags = boto3.client("secretsmanager", region_name=REGION).describe_secret(SecretId=TRIGGER_SECRET)["Tags"]
+    assert {t["Key"]: t["Value"] for t in tags} == {
+        "sagemaker:project-name": "churn",
+        "sagemaker:project-id": PROJECT_ID,
+    }
+
+    # The seed commit started the build repo's first pipeline ...
+    build_pipelines = build.pipelines.list(all=True)
+    assert [(p.source, p.ref) for p in build_pipelines] == [("push", "main")]
+    # ... and only after every variable was in place (the emulator's request log is ordered).
+    log = [r for r in seeder.gl_server.requests() if r.project_id == build.id]
+    commit_at = next(i for i, r in enumerate(log) if r.endpoint == "POST /projects/:id/repository/commits")
+    assert all(i < commit_at for i, r in enumerate(log) if r.endpoint == "POST /projects/:id/variables")
+    assert sum(r.endpoint == "POST /projects/:id/variables" for r in log) == len(BUILD_VARIABLES)
+
+    # The stored trigger token starts a deploy pipeline, as the trigger Lambda will.
+    reply = run_trigger(seeder, deploy.id, secret["token"])
+    assert reply.status_code == 201, reply.text
+    sources = sorted(p.source for p in deploy.pipelines.list(all=True))
+    assert sources == ["push", "trigger"]
+
+
+def test_create_api_call_count_has_a_ceiling(seeder: Seeder) -> None:
+    seeder.gl_server.clear_log()
+    assert seeder.create()["Status"] == "SUCCESS"
+    calls = [r.endpoint for r in seeder.gl_server.requests()]
+    variables = len(BUILD_VARIABLES) + len(DEPLOY_VARIABLES)
+    # 1 group lookup + 2 project creations + 1 per variable + 1 trigger + 2 commits; nothing else.
+    assert calls.count("GET /groups/:id") == 1
+    assert calls.count("POST /projects") == 2
+    assert calls.count("POST /projects/:id/variables") == variables
+    assert calls.count("POST /projects/:id/triggers") == 1
+    assert calls.count("POST /projects/:id/repository/commits") == 2
+    assert len(calls) == 6 + variables == 26
+
+
+# --- retried and failed Create --------------------------------------------------------------------
+
+
+def test_create_retried_after_partial_failure_adopts_what_the_first_attempt_left(seeder: Seeder) -> None:
+    server = seeder.gl_server
+    # First attempt: the build commit fails for good, and cleanup cannot delete (GitLab down for deletes).
+    server.inject("POST /projects/:id/repository/commits", 500, times=None)
+    server.inject("DELETE /projects/:id", 500, times=None)
+    first = seeder.create()
+    assert first["Status"] == "FAILED"
+    assert "GitLab answered 500 for POST /api/v4/projects/" in first["Reason"]
+    assert first["PhysicalResourceId"] == PHYSICAL_ID + "#create-failed"
+    assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]  # left behind
+
+    # Second attempt (CloudFormation/Lambda retry) with GitLab healthy again: adopt, never duplicate.
+    server.clear_faults()
+    second = seeder.create()
+    assert second["Status"] == "SUCCESS", second["Reason"]
+    assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]
+    for path in (BUILD_PATH, DEPLOY_PATH):
+        project = seeder.project(path)
+        assert len(project.commits.list(ref_name="main", all=True)) == 1
+        assert second["Data"]["BuildRepoId" if path == BUILD_PATH else "DeployRepoId"] == str(project.id)
+    deploy = seeder.project(DEPLOY_PATH)
+    assert len(deploy.triggers.list(all=True)) == 1, "exactly one trigger"
+    assert {v.key for v in deploy.variables.list(all=True)} == set(DEPLOY_VARIABLES)
+    assert run_trigger(seeder, deploy.id, seeder.secret()["token"]).status_code == 201
+
+
+def test_create_adopts_a_commit_that_landed_although_the_client_timed_out(seeder: Seeder) -> None:
+    # GitLab does the commit but answers after the client's 2 s timeout; the retry sees the branch exists.
+    seeder.gl_server.inject("POST /projects/:id/repository/commits", delay=3.0, times=1)
+    body = seeder.create()
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    for path in (BUILD_PATH, DEPLOY_PATH):
+        assert len(seeder.project(path).commits.list(ref_name="main", all=True)) == 1
+
+
+def test_failed_create_deletes_what_it_made_and_the_rollback_delete_succeeds(seeder: Seeder) -> None:
+    seeder.gl_server.inject("POST /projects/:id/repository/commits", 503, times=None)
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("GitLab answered 503 for POST /api/v4/projects/")
+    assert "check GitLab's health and retry" in body["Reason"]
+    assert seeder.group_projects() == []
+    assert not seeder.secret_exists()
+
+    seeder.gl_server.clear_faults()
+    rollback = seeder.send("Delete", physical_id=body["PhysicalResourceId"])
+    assert rollback["Status"] == "SUCCESS", rollback["Reason"]
+    assert rollback["PhysicalResourceId"] == body["PhysicalResourceId"]
+
+
+def test_create_never_takes_over_someone_elses_repo(seeder: Seeder) -> None:
+    group = seeder.gl.groups.get("ml/team")
+    foreign = seeder.gl.projects.create(
+        {"name": f"{BASE}-model-build", "path": f"{BASE}-model-build", "namespace_id": group.id}
+    )
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"GitLab project {BUILD_PATH} already exists and was not created for this SageMaker project; "
+        "rename or move it, or use another group"
+    )
+    # The deploy repo made before the clash is gone; the foreign repo is untouched.
+    assert seeder.group_projects() == [f"{BASE}-model-build"]
+    assert seeder.project(BUILD_PATH).id == foreign.id
+    assert not seeder.secret_exists()
+
+    # The rollback Delete must not touch it either, whatever the policy.
+    rollback = seeder.send(
+        "Delete",
+        props=seeder.props(RepositoryDeletionPolicy="Delete"),
+        physical_id=body["PhysicalResourceId"],
+    )
+    assert rollback["Status"] == "SUCCESS"
+    assert seeder.project(BUILD_PATH).id == foreign.id
+    assert seeder.project(BUILD_PATH).archived is False
+
+
+def test_create_with_a_missing_seed_archive_names_the_uri_and_touches_nothing(seeder: Seeder) -> None:
+    seeder.gl_server.clear_log()
+    body = seeder.create(props=seeder.props(SeedDeployRepoKey="seed/9.9.9/missing.zip"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        "seed archive s3://seed-artifacts/seed/9.9.9/missing.zip missing; publish the product again (scripts/publish)"
+    )
+    assert seeder.gl_server.count() == 0
+    assert not seeder.secret_exists()
+
+
+def test_create_with_invalid_properties_fails_clearly_and_delete_then_succeeds(seeder: Seeder) -> None:
+    props = seeder.props(RepositoryDeletionPolicy="Shred", ProjectName="")
+    body = seeder.create(props=props)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        "invalid properties: ProjectName is required; "
+        "RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete"
+    )
+    rollback = seeder.send("Delete", props=props, physical_id=body["PhysicalResourceId"])
+    assert rollback["Status"] == "SUCCESS"
+
+
+# --- GitLab errors --------------------------------------------------------------------------------
+
+
+def test_create_with_an_unknown_group_says_so(seeder: Seeder) -> None:
+    body = seeder.create(props=seeder.props(GitLabGroupPath="ml/nope"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == "group 'ml/nope' not found or token lacks access"
+    assert body["PhysicalResourceId"] == f"gitlab:ml/nope/{BASE}#create-failed"
+    assert not seeder.secret_exists()
+
+
+@pytest.mark.parametrize(
+    ("spoil", "expected"),
+    [
+        ("unknown", "GitLab rejected the API token (401: invalid, expired or revoked)"),
+        ("expire", "GitLab API token expired (401)"),
+        ("revoke", "GitLab API token revoked (401)"),
+    ],
+)
+def test_create_with_a_bad_token_fails_with_the_fix_and_no_retry(
+    seeder: Seeder, spoil: str, expected: str
+) -> None:
+    server = seeder.gl_server
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    if spoil == "unknown":
+        sm.put_secret_value(
+            SecretId=seeder.token_secret_arn, SecretString='{"token": "glpat-not-a-real-token"}'
+        )
+    elif spoil == "expire":
+        server.expire(server.token)
+    else:
+        server.revoke(server.token)
+    server.clear_log()
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith(expected)
+    assert body["Reason"].endswith(
+        f"create a new GitLab group access token (api scope, Maintainer role) and store it in secret "
+        f"{seeder.token_secret_arn}"
+    )
+    assert [r.endpoint for r in server.requests()] == ["GET /groups/:id"], "401 is not retried"
+
+
+def test_token_secret_may_be_json(seeder: Seeder) -> None:
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    sm.put_secret_value(
+        SecretId=seeder.token_secret_arn, SecretString=json.dumps({"token": seeder.gl_server.token})
+    )
+    assert seeder.create()["Status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fault"),
+    [
+        ("POST /projects", {"status": 503, "times": 2}),
+        ("POST /projects/:id/variables", {"status": 502, "times": 3}),
+        ("GET /groups/:id", {"status": 429, "retry_after": 1, "times": 1}),
+        ("POST /projects/:id/triggers", {"delay": 3.0, "times": 1}),  # timeout; the retry may create twice
+    ],
+)
+def test_transient_gitlab_errors_are_retried_then_succeed(
+    seeder: Seeder, endpoint: str, fault: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="seeder")
+    seeder.gl_server.inject(endpoint, **fault)
+    body = seeder.create()
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    retries = [json.loads(r.getMessage()) for r in caplog.records if '"gitlab.retry"' in r.getMessage()]
+    assert len(retries) == fault["times"]
+    if "retry_after" in fault:
+        assert retries[0]["delay"] >= fault["retry_after"], "Retry-After honoured"
+    assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]
+    deploy = seeder.project(DEPLOY_PATH)
+    assert len(deploy.triggers.list(all=True)) >= 1
+    assert run_trigger(seeder, deploy.id, seeder.secret()["token"]).status_code == 201
+
+
+def test_persistent_5xx_fails_with_a_clear_reason(seeder: Seeder) -> None:
+    seeder.gl_server.inject("GET /groups/:id", 502, times=None)
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("GitLab answered 502 for GET /api/v4/groups/ml%2Fteam after ")
+    assert seeder.gl_server.count("GET /groups/:id") > 1
+
+
+# --- always an answer ---------------------------------------------------------------------------
+
+
+def test_unexpected_exception_still_answers_failed(seeder: Seeder, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: Any, **kwargs: Any) -> int:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr("seeder.gitlab_ops.GitLabOps.group_id", explode)
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        "unexpected error while resolving GitLab group 'ml/team' (ZeroDivisionError: division by zero); "
+        "see 2026/11/23/[$LATEST]0123456789abcdef"
+    )
+
+
+def test_a_hanging_gitlab_is_cut_off_before_the_lambda_timeout(seeder: Seeder) -> None:
+    # GitLab hangs on every request; the Lambda has 6 s. Cooperative deadline: FAILED well before that.
+    seeder.gl_server.inject("GET /groups/:id", delay=30.0, times=None)
+    context = FakeContext(6.0)
+    ev = event("Create", seeder.capture.url, seeder.props())
+    settings = Settings(reserve_seconds=2.0, guard_seconds=1.0, gitlab_timeout_seconds=20.0)
+    lifecycle.handle(ev, context, settings=settings)
+    response = seeder.capture.only()
+    assert response.body["Status"] == "FAILED"
+    assert "GitLab timed out for GET /api/v4/groups/ml%2Fteam" in response.body["Reason"]
+    assert response.at < context.end - settings.guard_seconds
+
+
+def test_deadline_guard_answers_when_the_work_itself_hangs(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    real_download = lifecycle.seed_archive.download
+
+    def slow_download(*args: Any) -> bytes:
+        time.sleep(3.5)  # e.g. a stuck S3 read that no retry loop controls
+        return real_download(*args)
+
+    monkeypatch.setattr(lifecycle.seed_archive, "download", slow_download)
+    context = FakeContext(3.0)
+    ev = event("Create", seeder.capture.url, seeder.props())
+    lifecycle.handle(ev, context, settings=Settings(reserve_seconds=1.0, guard_seconds=1.0))
+    response = seeder.capture.only()  # the late work finds the answer already sent and sends nothing
+    assert response.body["Status"] == "FAILED"
+    assert response.body["Reason"] == (
+        "seeder ran out of time while reading the build seed archive; "
+        "raise the seeder Lambda timeout or check GitLab, then retry"
+    )
+    assert response.body["PhysicalResourceId"] == PHYSICAL_ID + "#create-failed"
+    assert response.at < context.end
