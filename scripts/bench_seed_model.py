@@ -16,6 +16,7 @@ the test column is reported, never used for choices.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -31,8 +32,8 @@ def _import_seed_code() -> tuple[Any, Any, Any]:
     seed_repo = str(ROOT / "seed_build_repo")
     if seed_repo not in sys.path:
         sys.path.insert(0, seed_repo)
-    from pipelines.abalone import hyperparameters, local_train, preprocess
-
+    modules = ("hyperparameters", "local_train", "preprocess")
+    hyperparameters, local_train, preprocess = (importlib.import_module(f"pipelines.abalone.{m}") for m in modules)
     return hyperparameters, local_train, preprocess
 
 
@@ -69,7 +70,9 @@ def run(data: str, seeds: list[int]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--data", default=os.environ.get("ABALONE_CSV"), help="UCI Abalone CSV (or ABALONE_CSV)")
+    parser.add_argument(
+        "--data", default=os.environ.get("ABALONE_CSV"), help="UCI Abalone CSV (or ABALONE_CSV)"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(10)))
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)

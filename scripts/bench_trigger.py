@@ -143,6 +143,7 @@ def run(runs: int, packages: int) -> int:
             handler._runtime = None
             approved_arn, approved_version = arns[packages - 2], packages - 1
             calls: list[int] = []
+            routes: set[str] = set()
             cold: list[float] = []
             warm: list[float] = []
             for i in range(runs):
@@ -152,6 +153,7 @@ def run(runs: int, packages: int) -> int:
                 assert result["action"] == "deploy", result
                 (cold if i == 0 else warm).append(millis)
                 calls.append(emulator.faults.count())
+                routes.update(r.endpoint for r in emulator.faults.requests())
                 pipeline = project.pipelines.get(result["pipeline_id"])
                 variables = {v.key: v.value for v in pipeline.variables.list(get_all=True)}
                 assert variables["APPROVAL_EVENT_ID"] == ev["id"], variables
@@ -171,31 +173,44 @@ def run(runs: int, packages: int) -> int:
                 emulator.faults.clear_log()
                 before = len(counted)
                 ev = event(f"bench-rollback-{i}", withdrawn_arn, packages, "Rejected")
-                millis, result = timed(lambda ev=ev: handler.lambda_handler(ev, None))  # type: ignore[misc]
-                assert result["action"] == "deploy" and result["reason"] == "rollback", result
+                millis, result = timed(lambda ev=ev: handler.lambda_handler(ev, None))
+                assert result["action"] == "deploy", result
+                assert result["reason"] == "rollback", result
                 assert result["variables"]["MODEL_PACKAGE_ARN"] == arns[packages - 2], result
                 rollback_ms.append(millis)
                 rollback_calls.append(emulator.faults.count())
+                routes.update(r.endpoint for r in emulator.faults.requests())
                 list_calls.append(len(counted) - before)
 
+            # Baseline: the same POST made directly with python-gitlab, to separate the handler's own
+            # overhead from the emulator's time to create a pipeline.
+            raw_ms: list[float] = []
+            direct = gitlab.Gitlab(emulator.url, timeout=10).projects.get(project.id, lazy=True)
+            variables = {"MODEL_PACKAGE_ARN": approved_arn, "DEPLOY_REASON": "approved"}
+            for _ in range(max(1, runs // 4)):
+                start = time.perf_counter()
+                direct.trigger_pipeline("main", token, variables=variables)
+                raw_ms.append((time.perf_counter() - start) * 1000.0)
+
             triggered = len(project.pipelines.list(get_all=True, source="trigger"))
-            expected = runs + len(rollback_ms)
+            expected = runs + len(rollback_ms) + len(raw_ms)
 
     print("trigger Lambda benchmark (GitLab emulator + moto, in-process; this machine)")
     print(summary("approval -> pipeline created, cold", cold))
     if warm:
         print(summary("approval -> pipeline created, warm", warm))
     print(summary(f"rollback ({packages} packages), warm", rollback_ms))
+    print(summary("baseline: bare trigger POST", raw_ms))
     print(
         f"GitLab calls per approval: min={min(calls)} max={max(calls)} "
-        f"(all {TRIGGER_ROUTE}: {all(c == 1 for c in calls)})"
+        f"(endpoints called: {', '.join(sorted(routes))})"
     )
     print(
         f"GitLab calls per rollback: min={min(rollback_calls)} max={max(rollback_calls)}; "
         f"ListModelPackages calls per rollback: {max(list_calls)} ({packages - 1} Approved, pages of 100)"
     )
     print(f"triggered pipelines in GitLab: {triggered} (expected {expected})")
-    ok = triggered == expected and all(c == 1 for c in calls + rollback_calls)
+    ok = triggered == expected and routes == {TRIGGER_ROUTE} and all(c == 1 for c in calls + rollback_calls)
     print("RESULT:", "ok" if ok else "MISMATCH")
     return 0 if ok else 1
 

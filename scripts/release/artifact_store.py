@@ -63,8 +63,10 @@ def tls_only_policy(bucket: str) -> str:
     )
 
 
-def create_bucket(s3: S3Client, bucket: str, region: str) -> None:
-    """Create the artifacts bucket: private, encrypted, versioned, TLS only, readable by Studio (CORS)."""
+def create_bucket(s3: S3Client, bucket: str, region: str, tls_only: bool = True) -> None:
+    """Create the artifacts bucket: private, encrypted, versioned, readable by Studio (CORS), and TLS only
+    unless ``tls_only`` is False (an S3 endpoint reached over plain HTTP, where the policy would deny every
+    request of the publisher itself)."""
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
@@ -85,7 +87,8 @@ def create_bucket(s3: S3Client, bucket: str, region: str) -> None:
         },
     )
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
+    if tls_only:
+        s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
     # SageMaker Studio reads S3-hosted project templates from the browser.
     s3.put_bucket_cors(
         Bucket=bucket,

@@ -248,8 +248,10 @@ def stack_parameters(
         if missing:
             raise PublishError(f"creating stack {settings.stack} needs {', '.join(missing)}")
         values = {
+            # Every parameter is passed explicitly, so that later updates can keep each one by UsePreviousValue.
             "ExistingOidcProviderArn": "",
             "StudioExecutionRoleArns": "",
+            "PortfolioProviderName": "Platform team",
             **settings.given,
             "ArtifactsBucketName": bucket,
             "ProductVersion": settings.version,
@@ -342,7 +344,12 @@ class Publisher:
             )
         lines.append(
             f"1. bucket s3://{self.bucket}: "
-            + ("exists" if exists else "create (private, AES256, versioned, TLS only, CORS for Studio)")
+            + (
+                "exists"
+                if exists
+                else "create (private, AES256, versioned, CORS for Studio"
+                + (", TLS only)" if str(self.s3.meta.endpoint_url).startswith("https://") else ")")
+            )
         )
         counts = {
             state: sum(1 for upload in uploads if upload.state == state)
@@ -404,8 +411,14 @@ class Publisher:
             if artifact_store.bucket_exists(self.s3, self.bucket):
                 results["bucket"] = "exists"
             else:
-                artifact_store.create_bucket(self.s3, self.bucket, str(self.region))
+                tls = str(self.s3.meta.endpoint_url).startswith("https://")
+                artifact_store.create_bucket(self.s3, self.bucket, str(self.region), tls_only=tls)
                 results["bucket"] = "created"
+                if not tls:
+                    self.log(
+                        "  note: S3 is reached over plain HTTP here, so the TLS-only bucket policy is not applied "
+                        "(it would deny every request sent over this endpoint)"
+                    )
             self.log(f"  {results['bucket']}")
         self.log(f"[2/5] Version {settings.version} → s3://{self.bucket}/{self.prefix}/")
         with step("uploading the version", "s3"):
@@ -508,7 +521,10 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
     try:
         settings = validate(args)
         with step("connecting to AWS", "sts"):
-            session = session or boto3.session.Session(region_name=settings.region)
+            # AWS_REGION is what the AWS CLI v2 and the SDKs of other languages read; boto3 reads
+            # AWS_DEFAULT_REGION. Honour both.
+            region = settings.region or os.environ.get("AWS_REGION") or None
+            session = session or boto3.session.Session(region_name=region)
         publisher = Publisher(settings, session)
         if args.dry_run:
             print("Plan (dry run: nothing is changed):")

@@ -3,8 +3,8 @@
 What a GitLab runner (shell executor) would do, for each pipeline the emulator creates:
 - check out the pipeline's commit from the emulator's git repository into a temp dir (never the user's tree),
   with `origin` set to the project's URL so gitlab-ci-local derives CI_PROJECT_PATH, CI_SERVER_URL, ...;
-- write the project's CI/CD variables and the pipeline's variables (pipeline wins, as in GitLab) to a
-  variables file in a temp home outside the checkout; predefined values gitlab-ci-local cannot know
+- write the group's, the project's and the pipeline's CI/CD variables (in GitLab's precedence: pipeline over
+  project over group, all over .gitlab-ci.yml variables) to a variables file in a temp home outside the checkout; predefined values gitlab-ci-local cannot know
   (CI_PIPELINE_SOURCE, CI_PIPELINE_ID/IID, CI_PIPELINE_URL, CI_PROJECT_ID, CI_JOB_ID) are passed with
   `--variable`;
 - `id_tokens`: gitlab-ci-local 4.73 accepts but does not implement them; the runner signs one RS256 JWT per
@@ -121,9 +121,18 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 class GitlabCiLocalRunner:
     """Implements sandbox.gitlab_emulator.runner.PipelineRunner with gitlab-ci-local."""
 
-    def __init__(self, workdir: Path, runner_env: dict[str, str], signer: oidc.Signer | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        runner_env: dict[str, str],
+        signer: oidc.Signer | None = None,
+        group_variables: dict[str, str] | None = None,
+    ) -> None:
         self.workdir = workdir
         self.runner_env = runner_env
+        # GitLab group-level CI/CD variables (the emulator has no group variables API): below project
+        # variables, above .gitlab-ci.yml variables, as in GitLab.
+        self.group_variables = dict(group_variables or {})
         self.signer = signer or oidc.Signer()
         self.state: Any = None  # EmulatorState, attached once the emulator exists
         self.server_url = ""
@@ -212,7 +221,7 @@ class GitlabCiLocalRunner:
             check=True,
         )
         subprocess.run(["git", "-C", str(checkout), "remote", "set-head", "origin", pipeline.ref], check=False)
-        variables: dict[str, str] = {}
+        variables: dict[str, str] = dict(self.group_variables)
         masked: list[str] = []
         for variable in project.variables:
             if variable.environment_scope not in ("*", ""):
@@ -245,10 +254,9 @@ class GitlabCiLocalRunner:
     def _command(self, run: PipelineRun, *extra: str) -> list[str]:
         command = [
             str(GITLAB_CI_LOCAL),
-            "--cwd",
-            str(run.checkout),
+            # gitlab-ci-local resolves this path against the working directory (absolute paths are ignored).
             "--variables-file",
-            str(run.variables_file),
+            os.path.relpath(run.variables_file, run.checkout),
             "--home",
             str(run.home),
             "--force-shell-executor",
@@ -271,13 +279,23 @@ class GitlabCiLocalRunner:
         run = self._prepare(project, pipeline)
         self.runs[pipeline.id] = run
         listing = subprocess.run(
-            self._command(run, "--list-json"), env=self._env(run), capture_output=True, text=True, check=False
+            self._command(run, "--list-json"),
+            cwd=run.checkout,
+            env=self._env(run),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if listing.returncode != 0:
             raise RuntimeError(f"gitlab-ci-local could not read .gitlab-ci.yml: {listing.stderr[-2000:]}")
         listed = json.loads(listing.stdout[listing.stdout.index("[") :])
         preview = subprocess.run(
-            self._command(run, "--preview"), env=self._env(run), capture_output=True, text=True, check=False
+            self._command(run, "--preview"),
+            cwd=run.checkout,
+            env=self._env(run),
+            capture_output=True,
+            text=True,
+            check=False,
         )
         definitions = parse_expanded(preview.stdout[preview.stdout.find("---") :] if preview.returncode == 0 else "")
         for item in listed:
@@ -370,6 +388,7 @@ class GitlabCiLocalRunner:
             extra += ["--manual", name]
         process = subprocess.Popen(
             self._command(run, *extra, *names),
+            cwd=run.checkout,
             env=self._env(run),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -430,23 +449,71 @@ class GitlabCiLocalRunner:
             self.state.update_pipeline(run.pipeline, "success")
 
 
-def job_python_env(workdir: Path) -> Path:
-    """A virtualenv for CI jobs layered on the project's `.venv` (what the job image would provide).
+_PIP_SHIM = """\"\"\"pip for the sandbox's CI jobs, backed by uv (the runner image's package installer).
 
-    Jobs that `pip install` write into this env, never into the project's `.venv`; requirements the `.venv`
-    already satisfies at the pinned versions install nothing.
+Installs with uv's cache (offline when the pinned wheels are cached, else from the index), into the
+interpreter given by --python or into this one. Only the subcommands CI scripts use are provided.
+\"\"\"
+"""
+
+_PIP_MAIN = """import os, subprocess, sys
+
+UV = {uv!r}
+SUPPORTED = ("install", "uninstall", "freeze", "list", "show")
+DROP = {{"--no-input", "--disable-pip-version-check", "--no-cache-dir", "--upgrade-strategy=only-if-needed"}}
+
+
+def main(argv):
+    python = sys.executable
+    args = list(argv)
+    while args and args[0].startswith("--python"):
+        python = args[0].split("=", 1)[1] if "=" in args[0] else args[1]
+        args = args[1:] if "=" in args[0] else args[2:]
+    if not args or args[0] not in SUPPORTED:
+        print("sandbox pip supports: " + ", ".join(SUPPORTED), file=sys.stderr)
+        return 2
+    command = [UV, "pip", args[0], "--python", python] + [a for a in args[1:] if a not in DROP]
+    if args[0] == "uninstall":
+        command = [a for a in command if a not in ("-y", "--yes")]
+    if args[0] == "install":
+        offline = subprocess.run(command + ["--offline"], env=os.environ, capture_output=True, text=True)
+        if offline.returncode == 0:
+            sys.stdout.write(offline.stdout)
+            sys.stderr.write(offline.stderr)
+            return 0
+    return subprocess.run(command, env=os.environ).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+"""
+
+
+def job_python_env(workdir: Path) -> Path:
+    """The runner image's python3 for CI jobs: the project's Python 3.13 with pip backed by uv.
+
+    A virtualenv layered on the project's `.venv` (its packages are importable, as in an image that ships
+    them); jobs that create their own virtualenv and `pip install` pinned requirements get them from uv's
+    cache, offline when cached. Nothing is ever installed into the project's `.venv`.
     """
     import sys
     import sysconfig
 
+    uv = shutil.which("uv")
+    if uv is None:
+        raise RuntimeError("uv is not on PATH: run scripts/bootstrap first")
     target = workdir / "ci-python"
     if not (target / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
         purelib = sysconfig.get_paths()["purelib"]
         site = next((target / "lib").glob("python3*/site-packages"))
         (site / "_sandbox_base.pth").write_text(purelib + "\n", encoding="utf-8")
-        pip = target / "bin" / "pip"
-        pip.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
-        pip.chmod(0o755)
-        shutil.copy(pip, target / "bin" / "pip3")
+        package = site / "pip"
+        package.mkdir()
+        (package / "__init__.py").write_text(_PIP_SHIM + '__version__ = "25.0"\n', encoding="utf-8")
+        (package / "__main__.py").write_text(_PIP_MAIN.format(uv=uv), encoding="utf-8")
+        for name in ("pip", "pip3"):
+            script = target / "bin" / name
+            script.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
+            script.chmod(0o755)
     return target

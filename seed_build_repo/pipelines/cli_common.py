@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import warnings
 
 
 def prepare_environment() -> None:
@@ -14,6 +16,21 @@ def prepare_environment() -> None:
     creates the pipeline and its jobs. An explicit SAGEMAKER_VALIDATE_ROLE wins.
     """
     os.environ.setdefault("SAGEMAKER_VALIDATE_ROLE", "false")
+
+
+def quiet_sdk_logging() -> None:
+    """Keep the job log about this pipeline: the SDK and botocore log every endpoint lookup at INFO.
+
+    Called after the SDK is imported, because importing it configures logging.
+    """
+    import sagemaker.core  # noqa: F401
+
+    for name in ("sagemaker", "botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # The SDK warns that it pops job names it would replace anyway; nothing to act on.
+    logging.getLogger("sagemaker.core.workflow.utilities").setLevel(logging.ERROR)
+    logging.getLogger("sagemaker.mlops.workflow.model_step").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Running within a PipelineSession")
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 TERMINAL_EXECUTION_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
 _FAILED_STEP_STATUSES = frozenset({"Failed", "Stopped"})
 
@@ -98,13 +100,28 @@ def step_changes(previous: Mapping[str, StepState], current: Mapping[str, StepSt
     return lines
 
 
-def failure_lines(states: Mapping[str, StepState], execution: Mapping[str, Any]) -> list[str]:
-    """Why the execution failed: each failed step's FailureReason, else the execution's own."""
-    lines = [
-        f"step {state.name} {state.status}: {state.failure_reason or 'no reason given'}"
-        for state in states.values()
-        if state.status in _FAILED_STEP_STATUSES
-    ]
+def failed_processing_jobs(states: Mapping[str, StepState]) -> dict[str, str]:
+    """Step name → processing job name, for failed processing steps (their scripts leave an ExitMessage)."""
+    jobs = {}
+    for state in states.values():
+        arn = state.metadata.get("ProcessingJob", {}).get("Arn")
+        if state.status in _FAILED_STEP_STATUSES and arn:
+            jobs[state.name] = arn.rsplit("/", 1)[-1]
+    return jobs
+
+
+def failure_lines(
+    states: Mapping[str, StepState], execution: Mapping[str, Any], exit_messages: Mapping[str, str] | None = None
+) -> list[str]:
+    """Why the execution failed: each failed step's FailureReason (and script message), else the execution's."""
+    exit_messages = exit_messages or {}
+    lines = []
+    for state in states.values():
+        if state.status not in _FAILED_STEP_STATUSES:
+            continue
+        lines.append(f"step {state.name} {state.status}: {state.failure_reason or 'no reason given'}")
+        if exit_messages.get(state.name):
+            lines.append(f"  script said: {exit_messages[state.name].strip()}")
     if not lines and execution.get("FailureReason"):
         lines.append(f"execution: {execution['FailureReason']}")
     return lines
@@ -121,6 +138,8 @@ class Watcher:
     timeout_seconds: float = 6 * 3600.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    # A throttled or failed poll is retried at the next interval; only a run of them gives up.
+    max_consecutive_errors: int = 5
 
     def list_steps(self) -> dict[str, StepState]:
         summaries: list[Mapping[str, Any]] = []
@@ -137,9 +156,19 @@ class Watcher:
         """(final status, step states, DescribePipelineExecution response)."""
         start = self.clock()
         seen: dict[str, StepState] = {}
+        errors = 0
         while True:
-            execution = self.client.describe_pipeline_execution(PipelineExecutionArn=self.execution_arn)
-            states = self.list_steps()
+            try:
+                execution = self.client.describe_pipeline_execution(PipelineExecutionArn=self.execution_arn)
+                states = self.list_steps()
+                errors = 0
+            except (ClientError, BotoCoreError) as error:
+                errors += 1
+                if errors >= self.max_consecutive_errors:
+                    raise
+                self.emit(f"warning: polling failed ({error}); retrying in {format_duration(self.poll_seconds)}")
+                self.sleep(self.poll_seconds)
+                continue
             elapsed = format_duration(self.clock() - start)
             for line in step_changes(seen, states):
                 self.emit(f"[{elapsed:>8}] {line}")

@@ -1,6 +1,6 @@
 """Print the pipeline definition JSON (builds it like run_pipeline does, starts nothing).
 
-    python -m pipelines.get_definition > definition.json
+python -m pipelines.get_definition > definition.json
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from pipelines.abalone.pipeline import ConfigError, config_from_env, get_pipeline
-from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment
+from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment, quiet_sdk_logging
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -20,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_config_arguments(parser)
     args = parser.parse_args(argv)
     prepare_environment()
+    quiet_sdk_logging()
     try:
         config = config_from_env(os.environ, **config_overrides(args))
     except ConfigError as error:

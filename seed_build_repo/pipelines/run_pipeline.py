@@ -17,9 +17,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from pipelines.abalone.pipeline import ConfigError, PipelineConfig, config_from_env, get_pipeline
-from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment
-from pipelines.execution_watch import Watcher, failure_lines, format_duration
+from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment, quiet_sdk_logging
+from pipelines.execution_watch import StepState, Watcher, failed_processing_jobs, failure_lines, format_duration
 
 
 class ParameterError(ValueError):
@@ -57,9 +59,7 @@ def _display_name(env: Mapping[str, str]) -> str | None:
     return None
 
 
-def upsert_and_start(
-    config: PipelineConfig, parameter_items: Sequence[str], env: Mapping[str, str]
-) -> tuple[Any, str]:
+def upsert_and_start(config: PipelineConfig, parameter_items: Sequence[str], env: Mapping[str, str]) -> tuple[Any, str]:
     """(sagemaker client, execution ARN) after upserting the definition and starting it."""
     pipeline = get_pipeline(config)
     definition = json.loads(pipeline.definition())
@@ -81,8 +81,23 @@ def upsert_and_start(
     return client, execution_arn
 
 
+def exit_messages(client: Any, states: Mapping[str, StepState]) -> dict[str, str]:
+    """The ExitMessage each failed processing job left (our scripts write their error there)."""
+    messages = {}
+    for step, job in failed_processing_jobs(states).items():
+        try:
+            message = client.describe_processing_job(ProcessingJobName=job).get("ExitMessage")
+        except (ClientError, BotoCoreError):
+            continue  # the step's FailureReason is still printed
+        if message:
+            messages[step] = message
+    return messages
+
+
 def console_url(region: str, execution_arn: str) -> str:
-    return f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/pipelines (execution {execution_arn})"
+    return (
+        f"https://{region}.console.aws.amazon.com/sagemaker/home?region={region}#/pipelines (execution {execution_arn})"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,12 +113,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     prepare_environment()
+    quiet_sdk_logging()
     try:
         config = config_from_env(os.environ, **config_overrides(args))
         client, execution_arn = upsert_and_start(config, args.parameters, os.environ)
     except (ConfigError, ParameterError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (ClientError, BotoCoreError) as error:
+        # AccessDenied, a missing bucket, no credentials...: AWS's message names what is wrong.
+        print(f"error: could not create or start the pipeline: {error}", file=sys.stderr)
+        return 1
     print(f"execution started: {execution_arn}")
     print(f"follow it in SageMaker Studio (Pipelines) or {console_url(config.region, execution_arn)}")
     if args.no_wait:
@@ -115,14 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         poll_seconds=args.poll_seconds,
         timeout_seconds=args.timeout_minutes * 60,
     )
-    status, states, execution = watcher.run()
+    try:
+        status, states, execution = watcher.run()
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: lost track of {execution_arn}: {error}", file=sys.stderr)
+        return 1
     durations = [s.duration_seconds for s in states.values() if s.duration_seconds is not None]
     started, modified = execution.get("CreationTime"), execution.get("LastModifiedTime")
     total = (modified - started).total_seconds() if started and modified else (sum(durations) or None)
     print(f"execution {status} after {format_duration(total)}")
     if status == "Succeeded":
         return 0
-    for line in failure_lines(states, execution):
+    for line in failure_lines(states, execution, exit_messages(client, states)):
         print(line, file=sys.stderr)
     return 1
 

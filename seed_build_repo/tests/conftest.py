@@ -58,7 +58,7 @@ def abalone_rows(n: int, seed: int = 0) -> list[list[Any]]:
         diameter = length * 0.8
         height = length * 0.25
         whole = length**3 * 3.5
-        rings = int(round(3 + 20 * length + rng.normal(0, 0.5)))
+        rings = round(3 + 20 * length + rng.normal(0, 0.5))
         rows.append(
             [
                 SEX_VALUES[i % 3],
@@ -126,7 +126,7 @@ def mocked_aws(fake_aws_env: None) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def built_pipeline() -> Iterator[dict[str, Any]]:
+def built_pipeline() -> dict[str, Any]:
     """The pipeline definition built offline under moto, plus the uploaded code objects.
 
     Session-scoped because importing and compiling with the SDK takes seconds; the environment
@@ -152,4 +152,4 @@ def built_pipeline() -> Iterator[dict[str, Any]]:
                 for obj in s3.list_objects_v2(Bucket=PROJECT_ENV["ARTIFACT_BUCKET"]).get("Contents", [])
             }
             buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
-    yield {"definition": definition, "objects": objects, "buckets": buckets, "config": config}
+    return {"definition": definition, "objects": objects, "buckets": buckets, "config": config}

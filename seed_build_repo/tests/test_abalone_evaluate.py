@@ -19,7 +19,9 @@ from pipelines.abalone import evaluate
 def _constant_booster(value: float, n_features: int = 3) -> xgb.Booster:
     """A Booster with no trees: it predicts its base score, so expected metrics are hand-computable."""
     features = np.zeros((4, n_features))
-    return xgb.train({"base_score": value, "objective": "reg:squarederror"}, xgb.DMatrix(features, label=[value] * 4), 0)
+    return xgb.train(
+        {"base_score": value, "objective": "reg:squarederror"}, xgb.DMatrix(features, label=[value] * 4), 0
+    )
 
 
 def _write_tar(model_dir: Path, member_name: str, payload: bytes) -> Path:
@@ -32,8 +34,8 @@ def _write_tar(model_dir: Path, member_name: str, payload: bytes) -> Path:
     return archive
 
 
-def _saved_model_bytes(booster: xgb.Booster, tmp_path: Path) -> bytes:
-    path = tmp_path / "saved.ubj"
+def _saved_model_bytes(booster: xgb.Booster, tmp_path: Path, suffix: str = ".ubj") -> bytes:
+    path = tmp_path / f"saved{suffix}"
     booster.save_model(str(path))
     return path.read_bytes()
 
@@ -83,10 +85,12 @@ def test_report_schema_is_the_sagemaker_regression_format() -> None:
         assert all(isinstance(v, float) for v in metric.values())
 
 
-@pytest.mark.parametrize("model_format", ["save_model", "pickle"])
+@pytest.mark.parametrize("model_format", ["ubj", "json", "pickle"])
 def test_main_reads_model_tar_and_writes_report(tmp_path: Path, model_format: str) -> None:
     booster = _constant_booster(5.0)
-    payload = _saved_model_bytes(booster, tmp_path) if model_format == "save_model" else pickle.dumps(booster)
+    payload = (
+        pickle.dumps(booster) if model_format == "pickle" else _saved_model_bytes(booster, tmp_path, f".{model_format}")
+    )
     _write_tar(tmp_path / "model", evaluate.MODEL_MEMBER, payload)
     _write_test_csv(tmp_path / "test", [3, 5, 7])
 
@@ -113,7 +117,9 @@ def test_main_reads_model_tar_and_writes_report(tmp_path: Path, model_format: st
 def test_json_path_used_by_the_quality_gate_exists_in_the_written_report(tmp_path: Path) -> None:
     _write_tar(tmp_path / "model", evaluate.MODEL_MEMBER, _saved_model_bytes(_constant_booster(5.0), tmp_path))
     _write_test_csv(tmp_path / "test", [4, 6])
-    evaluate.main(["--model-dir", str(tmp_path / "model"), "--test-dir", str(tmp_path / "test"), "--output-dir", str(tmp_path)])
+    evaluate.main(
+        ["--model-dir", str(tmp_path / "model"), "--test-dir", str(tmp_path / "test"), "--output-dir", str(tmp_path)]
+    )
     node = json.loads((tmp_path / "evaluation.json").read_text())
     for key in evaluate.MSE_JSON_PATH.split("."):
         node = node[key]
@@ -130,7 +136,7 @@ def test_a_bare_model_file_is_accepted(tmp_path: Path) -> None:
 
 def test_archive_without_the_model_member_names_what_it_found(tmp_path: Path) -> None:
     _write_tar(tmp_path / "model", "something-else", b"x")
-    with pytest.raises(evaluate.EvaluationError, match="no 'xgboost-model' member .*something-else"):
+    with pytest.raises(evaluate.EvaluationError, match=r"no 'xgboost-model' member .*something-else"):
         evaluate.load_booster(str(tmp_path / "model"))
 
 
@@ -147,14 +153,30 @@ def test_pickled_non_booster_is_refused(tmp_path: Path) -> None:
 
 
 def test_missing_inputs_fail_with_status_2_and_reason(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    code = evaluate.main(["--model-dir", str(tmp_path / "nothing"), "--test-dir", str(tmp_path), "--output-dir", str(tmp_path / "out")])
+    code = evaluate.main(
+        ["--model-dir", str(tmp_path / "nothing"), "--test-dir", str(tmp_path), "--output-dir", str(tmp_path / "out")]
+    )
     assert code == 2
     assert "no model.tar.gz" in caplog.text
     assert not (tmp_path / "out").exists()
 
 
+def test_failure_reason_is_left_in_the_exit_message_file(tmp_path: Path) -> None:
+    message = tmp_path / "message"
+    args = [
+        "--model-dir",
+        str(tmp_path / "nothing"),
+        "--test-dir",
+        str(tmp_path),
+        "--output-dir",
+        str(tmp_path / "out"),
+    ]
+    assert evaluate.main([*args, "--exit-message-file", str(message)]) == 2
+    assert message.read_text().startswith("evaluation failed: no model.tar.gz or xgboost-model in")
+
+
 def test_missing_test_data_names_the_directory(tmp_path: Path) -> None:
-    with pytest.raises(evaluate.EvaluationError, match="no test CSV files in .*empty"):
+    with pytest.raises(evaluate.EvaluationError, match=r"no test CSV files in .*empty"):
         evaluate.read_test_set(str(tmp_path / "empty"))
 
 

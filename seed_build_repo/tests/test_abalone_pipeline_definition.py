@@ -8,9 +8,9 @@ the scripts through their arguments and that the gate's JsonGet path exists in t
 from __future__ import annotations
 
 import hashlib
-import tarfile
 import json
 import re
+import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -214,7 +214,9 @@ def test_quality_gate_compares_report_mse_with_the_threshold_parameter(steps: di
 def test_fail_step_message_states_mse_and_threshold(steps: dict[str, dict[str, Any]]) -> None:
     join = steps["MseAboveThreshold"]["Arguments"]["ErrorMessage"]["Std:Join"]
     values = join["Values"]
-    assert any(isinstance(v, dict) and v.get("Std:JsonGet", {}).get("Path") == "regression_metrics.mse.value" for v in values)
+    assert any(
+        isinstance(v, dict) and v.get("Std:JsonGet", {}).get("Path") == "regression_metrics.mse.value" for v in values
+    )
     assert {"Get": "Parameters.MseThreshold"} in values
     assert "MSE" in " ".join(v for v in values if isinstance(v, str))
 
@@ -271,7 +273,9 @@ def test_scripts_run_with_the_definitions_arguments_and_the_gate_path_exists(
     pre = steps["Preprocess"]
     pre_paths = _local_paths(pre)
     arguments = pre["Arguments"]["AppSpecification"]["ContainerArguments"]
-    assert set(pre_paths) <= {a for a in arguments if isinstance(a, str)}, "a container path is not passed to preprocess.py"
+    assert set(pre_paths) <= {a for a in arguments if isinstance(a, str)}, (
+        "a container path is not passed to preprocess.py"
+    )
     mapping = {path: tmp_path / "pre" / name for path, name in pre_paths.items()}
     write_csv(mapping["/opt/ml/processing/input/data"] / "abalone.csv", make_rows(300))
     assert preprocess.main(_remap(arguments, mapping, parameters)) == 0

@@ -107,9 +107,7 @@ def test_bad_sex_value_names_the_row(tmp_path: Path, make_rows: Any, write_csv: 
         preprocess.read_raw([str(path)])
 
 
-def test_non_numeric_and_negative_values_are_reported_with_rows(
-    tmp_path: Path, make_rows: Any, write_csv: Any
-) -> None:
+def test_non_numeric_and_negative_values_are_reported_with_rows(tmp_path: Path, make_rows: Any, write_csv: Any) -> None:
     path = tmp_path / "data.csv"
     rows = make_rows(6)
     rows[1][4] = "heavy"
@@ -185,3 +183,17 @@ def test_main_fails_with_status_2_and_a_logged_reason_on_bad_input(
     assert preprocess.main(["--input-dir", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out")]) == 2
     assert "expected 9 columns" in caplog.text
     assert not (tmp_path / "out").exists()
+
+
+def test_failure_reason_is_left_for_sagemaker_when_in_a_container(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "x.csv").write_text("M,1,2\n")
+    (tmp_path / "opt-ml-output").mkdir()
+    message = tmp_path / "opt-ml-output" / "message"
+    args = ["--input-dir", str(tmp_path / "in"), "--output-dir", str(tmp_path / "out")]
+    assert preprocess.main([*args, "--exit-message-file", str(message)]) == 2
+    assert message.read_text().startswith("preprocessing failed: x.csv: expected 9 columns")
+    # Outside a container the directory does not exist: nothing is written, nothing breaks.
+    elsewhere = tmp_path / "missing" / "message"
+    assert preprocess.main([*args, "--exit-message-file", str(elsewhere)]) == 2
+    assert not elsewhere.parent.exists()

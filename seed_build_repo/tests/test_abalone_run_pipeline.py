@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from pipelines import execution_watch, get_definition, run_pipeline
 from pipelines.abalone.pipeline import ConfigError, config_from_env
@@ -25,7 +26,7 @@ def test_config_names_every_missing_variable() -> None:
 
 
 def test_config_reads_ci_variables_and_flags_win(project_env: dict[str, str]) -> None:
-    config = config_from_env(project_env, pipeline_name="other", region=None)
+    config = config_from_env({**project_env, "AWS_REGION": "us-east-1"}, pipeline_name="other", region=None)
     assert config.pipeline_name == "other"
     assert config.region == "us-east-1"
     assert config.tags == [
@@ -55,7 +56,7 @@ def test_parameters_are_checked_against_the_definition() -> None:
     ]
     with pytest.raises(run_pipeline.ParameterError, match="unknown pipeline parameter 'Depth'; known: MaxDepth"):
         run_pipeline.parse_parameters(["Depth=3"], DEFINITION)
-    with pytest.raises(run_pipeline.ParameterError, match="MaxDepth is Integer, got '3.5'"):
+    with pytest.raises(run_pipeline.ParameterError, match=r"MaxDepth is Integer, got '3\.5'"):
         run_pipeline.parse_parameters(["MaxDepth=3.5"], DEFINITION)
     with pytest.raises(run_pipeline.ParameterError, match="expected Name=Value"):
         run_pipeline.parse_parameters(["MseThreshold"], DEFINITION)
@@ -91,7 +92,9 @@ def test_upsert_and_start_under_moto(
 
     # A second run updates the same pipeline instead of failing on "already exists".
     assert run_pipeline.main(["--no-wait"]) == 0
-    assert len(sm.list_pipeline_executions(PipelineName="abalone-demo-p-abcdefghijkl")["PipelineExecutionSummaries"]) == 2
+    assert (
+        len(sm.list_pipeline_executions(PipelineName="abalone-demo-p-abcdefghijkl")["PipelineExecutionSummaries"]) == 2
+    )
 
 
 def test_unknown_parameter_exits_2_before_starting_anything(
@@ -103,7 +106,9 @@ def test_unknown_parameter_exits_2_before_starting_anything(
     assert sm.list_pipelines()["PipelineSummaries"] == []
 
 
-def test_get_definition_prints_json(project_env: dict[str, str], mocked_aws: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_get_definition_prints_json(
+    project_env: dict[str, str], mocked_aws: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert get_definition.main([]) == 0
     definition = json.loads(capsys.readouterr().out)
     assert [p["Name"] for p in definition["Parameters"]][:2] == ["InputDataUrl", "ProcessingInstanceType"]
@@ -132,7 +137,11 @@ class ScriptedClient:
     def describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:  # noqa: N803
         self.index = min(self.index + 1, len(self.polls) - 1)
         status = self.polls[self.index][0]
-        response = {"PipelineExecutionStatus": status, "CreationTime": T0, "LastModifiedTime": T0 + timedelta(seconds=95)}
+        response = {
+            "PipelineExecutionStatus": status,
+            "CreationTime": T0,
+            "LastModifiedTime": T0 + timedelta(seconds=95),
+        }
         if self.failure:
             response["FailureReason"] = self.failure
         return response
@@ -169,7 +178,13 @@ def test_watcher_reports_each_status_change_once_with_durations() -> None:
         (
             "Executing",
             [
-                _step("Preprocess", "Succeeded", 0, 65, Metadata={"ProcessingJob": {"Arn": "arn:aws:sagemaker:r:1:processing-job/pp-1"}}),
+                _step(
+                    "Preprocess",
+                    "Succeeded",
+                    0,
+                    65,
+                    Metadata={"ProcessingJob": {"Arn": "arn:aws:sagemaker:r:1:processing-job/pp-1"}},
+                ),
                 _step("Train", "Executing", 66),
             ],
         ),
@@ -216,15 +231,56 @@ def test_failure_lines_give_the_failing_steps_reason() -> None:
             ],
         )
     ]
-    lines, (status, states, execution) = _watch(ScriptedClient(polls, failure="Step failure: One or multiple steps failed."))
+    _, (status, states, execution) = _watch(
+        ScriptedClient(polls, failure="Step failure: One or multiple steps failed.")
+    )
     assert status == "Failed"
     assert execution_watch.failure_lines(states, execution) == [
         "step MseAboveThreshold Failed: Test MSE 7.1 is above MseThreshold 6.0"
     ]
 
 
+class ProcessingJobs:
+    def __init__(self, messages: dict[str, str]) -> None:
+        self.messages = messages
+        self.asked: list[str] = []
+
+    def describe_processing_job(self, ProcessingJobName: str) -> dict[str, Any]:  # noqa: N803
+        self.asked.append(ProcessingJobName)
+        if ProcessingJobName not in self.messages:
+            raise ClientError({"Error": {"Code": "ValidationException", "Message": "gone"}}, "Describe")
+        return {"ProcessingJobName": ProcessingJobName, "ExitMessage": self.messages[ProcessingJobName]}
+
+
+def test_a_failed_processing_steps_script_message_is_shown() -> None:
+    arn = "arn:aws:sagemaker:us-east-1:1:processing-job/pipelines-abc-preprocess-xyz"
+    states = execution_watch.parse_steps(
+        [
+            _step(
+                "Preprocess",
+                "Failed",
+                0,
+                5,
+                FailureReason="AlgorithmError: see logs",
+                Metadata={"ProcessingJob": {"Arn": arn}},
+            ),
+            _step("Other", "Failed", 0, 5, Metadata={"ProcessingJob": {"Arn": arn + "-gone"}}),
+        ]
+    )
+    client = ProcessingJobs({"pipelines-abc-preprocess-xyz": "preprocessing failed: abalone.csv: expected 9 columns\n"})
+    messages = run_pipeline.exit_messages(client, states)
+    assert messages == {"Preprocess": "preprocessing failed: abalone.csv: expected 9 columns\n"}
+    assert sorted(client.asked) == ["pipelines-abc-preprocess-xyz", "pipelines-abc-preprocess-xyz-gone"]
+    assert execution_watch.failure_lines(states, {}, messages) == [
+        "step Preprocess Failed: AlgorithmError: see logs",
+        "  script said: preprocessing failed: abalone.csv: expected 9 columns",
+        "step Other Failed: no reason given",
+    ]
+
+
 def test_execution_failure_without_a_failed_step_is_still_explained() -> None:
-    lines, (status, states, execution) = _watch(ScriptedClient([("Failed", [])], failure="role cannot be assumed"))
+    _, (status, states, execution) = _watch(ScriptedClient([("Failed", [])], failure="role cannot be assumed"))
+    assert status == "Failed"
     assert execution_watch.failure_lines(states, execution) == ["execution: role cannot be assumed"]
 
 
@@ -239,3 +295,29 @@ def test_watcher_gives_up_after_the_timeout_and_says_so() -> None:
 )
 def test_format_duration(seconds: float | None, text: str) -> None:
     assert execution_watch.format_duration(seconds) == text
+
+
+class FlakyClient(ScriptedClient):
+    """Throttles the first ``failures`` describe calls, as a busy account would."""
+
+    def __init__(self, failures: int, polls: list[tuple[str, list[dict[str, Any]]]]) -> None:
+        super().__init__(polls)
+        self.failures = failures
+
+    def describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:  # noqa: N803
+        if self.failures > 0:
+            self.failures -= 1
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "Describe")
+        return super().describe_pipeline_execution(PipelineExecutionArn)
+
+
+def test_watcher_retries_transient_polling_errors() -> None:
+    client = FlakyClient(2, [("Succeeded", [_step("Preprocess", "Succeeded", 0, 5)])])
+    lines, (status, _, _) = _watch(client)
+    assert status == "Succeeded"
+    assert sum("warning: polling failed" in line and "Rate exceeded" in line for line in lines) == 2
+
+
+def test_watcher_gives_up_after_repeated_errors() -> None:
+    with pytest.raises(ClientError, match="Rate exceeded"):
+        _watch(FlakyClient(10, [("Executing", [])]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from botocore.exceptions import ClientError
 
@@ -19,7 +19,7 @@ from deployer.errors import DeployerError
 if TYPE_CHECKING:
     from mypy_boto3_sagemaker import SageMakerClient
 
-APPROVED = "Approved"
+APPROVED: Final[Literal["Approved"]] = "Approved"
 PAGE_SIZE = 100  # the API's maximum
 
 

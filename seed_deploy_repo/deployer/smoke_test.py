@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -150,13 +151,25 @@ def summary(report: SmokeReport, config: SmokeTestSettings) -> list[str]:
     return lines
 
 
-def endpoint_of_stage(cfn: CloudFormationClient, sagemaker: SageMakerClient, stack_name: str) -> str:
+def endpoint_of_stage(
+    cfn: CloudFormationClient, sagemaker: SageMakerClient, stack_name: str, expected_package: str = ""
+) -> str:
+    """The stage's endpoint, once it is InService and (if given) serving ``expected_package``."""
     stack = describe_stack(cfn, stack_name)
     if stack is None:
         raise DeployerError(f"stack {stack_name} does not exist: deploy this stage first")
-    endpoint = outputs_of(stack).get("EndpointName")
+    outputs = outputs_of(stack)
+    endpoint = outputs.get("EndpointName")
     if not endpoint:
         raise DeployerError(f"stack {stack_name} ({stack['StackStatus']}) has no EndpointName output")
+    serving = outputs.get("ModelPackageArn", "")
+    if expected_package and serving != expected_package:
+        # Resource groups serialise jobs, not job pairs: another pipeline may have deployed in between.
+        raise DeployerError(
+            f"stack {stack_name} now serves {serving or 'an unknown package'}, not {expected_package} that this "
+            "pipeline deployed (another pipeline deployed meanwhile). This pipeline's model was not tested; "
+            "run the pipeline again to test and promote it."
+        )
     described = sagemaker.describe_endpoint(EndpointName=endpoint)
     if described["EndpointStatus"] != "InService":
         raise DeployerError(
@@ -183,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stage", required=True, choices=settings.STAGES)
     parser.add_argument("--config", type=Path, help="stage config (default: config/<stage>.json)")
     parser.add_argument("--report", type=Path, help="JSON report to write (default: smoke-test-<stage>.json)")
+    parser.add_argument(
+        "--expect-model-package-arn",
+        default=os.environ.get("RESOLVED_MODEL_PACKAGE_ARN", ""),
+        help="fail unless the stage serves this package (default: $RESOLVED_MODEL_PACKAGE_ARN; empty: any)",
+    )
     args = parser.parse_args(argv)
 
     def body() -> int:
@@ -190,7 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_stage_config(args.config or config_path(args.stage, REPO_ROOT)).smoke_test
         rows = load_sample_rows(REPO_ROOT / config.sample_rows_file)
         endpoint = endpoint_of_stage(
-            boto3.client("cloudformation"), boto3.client("sagemaker"), project.stack_name(args.stage)
+            boto3.client("cloudformation"),
+            boto3.client("sagemaker"),
+            project.stack_name(args.stage),
+            args.expect_model_package_arn.strip(),
         )
         report = exercise(
             runtime_invoker(boto3.client("sagemaker-runtime"), endpoint),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def new_events(pages: Iterable[Iterable[Event]], last_seen_id: str | None) -> li
 
 def format_event(event: Event) -> str:
     timestamp = event.get("Timestamp")
-    when = timestamp.strftime("%H:%M:%S") if hasattr(timestamp, "strftime") else str(timestamp or "")
+    when = timestamp.strftime("%H:%M:%S") if isinstance(timestamp, datetime) else str(timestamp or "")
     reason = str(event.get("ResourceStatusReason", "") or "")
     line = (
         f"{when}  {event.get('ResourceStatus', ''):<36} {event.get('ResourceType', ''):<32} "

@@ -40,7 +40,9 @@ def test_newest_approved_reads_every_page_of_more_than_100(model_registry: Any, 
     assert found.count == 250
     assert found.pages == 3
     assert len(calls) == 3
-    assert calls[0] is None and calls[1] and calls[2]  # the 2nd and 3rd calls carry the NextToken
+    assert calls[0] is None
+    assert calls[1]
+    assert calls[2]
 
 
 def test_never_the_oldest_approved(model_registry: Any, sagemaker: Any) -> None:

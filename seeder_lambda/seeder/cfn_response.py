@@ -63,13 +63,16 @@ class Responder:
         return self._sent
 
     def send(self, status: str, reason: str, physical_id: str, data: Mapping[str, Any] | None = None) -> bool:
-        """PUT the response; ``False`` if a response was already sent (the first one wins)."""
+        """PUT the response; ``False`` if a response was already sent (the first one wins).
+
+        Raises if the PUT keeps failing, so the next caller (or a Lambda retry) can try again.
+        """
         with self._lock:
             if self._sent is not None:
                 return False
-            self._sent = status
             body = build_body(self._event, status, reason, physical_id, data)
             _put(str(self._event["ResponseURL"]), body, self._attempts, self._timeout)
+            self._sent = status
             logs.log(
                 "cfn.response", status=status, reason=redact.redact(reason)[:500], physical_id=physical_id
             )

@@ -163,13 +163,15 @@ class GitLabOps:
         return existing, False
 
     def archive(self, repo: Repo) -> None:
-        with self._call(f"archive project {repo.full_path}"):
+        owner = f"the GitLab token needs the Owner role to archive {repo.full_path} (403); use an Owner token or RepositoryDeletionPolicy Retain"
+        with self._call(f"archive project {repo.full_path}", forbidden=owner):
             self.gl.projects.get(repo.id, lazy=True).archive()
         logs.log("repo.archived", path=repo.full_path, id=repo.id)
 
     def delete(self, repo: Repo, permanently: bool) -> None:
         """Delete the project. ``permanently`` skips GitLab's delayed deletion so the path is free again."""
-        with self._call(f"delete project {repo.full_path}"):
+        owner = f"the GitLab token needs the Owner role to delete {repo.full_path} (403); use an Owner token or RepositoryDeletionPolicy Retain"
+        with self._call(f"delete project {repo.full_path}", forbidden=owner):
             try:
                 self.gl.projects.delete(repo.id)
             except gitlab.exceptions.GitlabDeleteError as exc:

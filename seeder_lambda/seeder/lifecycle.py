@@ -20,19 +20,33 @@ from seeder.settings import Settings
 from seeder.variables import desired_variables, plan_changes
 
 SEED_COMMIT_MESSAGE = "Initial commit: SageMaker project seed code"
+# The deploy repo has nothing to deploy until a model is approved (the trigger then starts its pipeline),
+# so its seed commit starts no pipeline at all, whatever its CI rules say.
+DEPLOY_SEED_COMMIT_MESSAGE = SEED_COMMIT_MESSAGE + "\n\n[skip ci]"
 
 
-@dataclass
 class Aws:
-    """The AWS clients one invocation uses (created lazily so tests can patch endpoints)."""
+    """The AWS clients of one invocation, created on first use (inside the answer-always guard)."""
 
-    s3: Any
-    secretsmanager: Any
-    cloudformation: Any
+    def __init__(self) -> None:
+        self._clients: dict[str, Any] = {}
 
-    @classmethod
-    def default(cls) -> Aws:
-        return cls(boto3.client("s3"), boto3.client("secretsmanager"), boto3.client("cloudformation"))
+    def _client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service)  # type: ignore[call-overload]
+        return self._clients[service]
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def secretsmanager(self) -> Any:
+        return self._client("secretsmanager")
+
+    @property
+    def cloudformation(self) -> Any:
+        return self._client("cloudformation")
 
 
 @dataclass
@@ -75,7 +89,7 @@ def handle(
     deadline = Deadline(context.get_remaining_time_in_millis() / 1000.0, reserve=settings.reserve_seconds)
     responder = cfn_response.Responder(event)
     request = str(event.get("RequestType", ""))
-    run = Run(event, settings, deadline, aws or _lazy_aws())
+    run = Run(event, settings, deadline, aws or Aws())
     run.failure_physical_id = str(event.get("PhysicalResourceId") or names.INVALID_PHYSICAL_ID)
     logs.log(
         "request",
@@ -97,26 +111,34 @@ def handle(
     timer = threading.Timer(max(0.0, deadline.hard_remaining() - settings.guard_seconds), guard)
     timer.daemon = True
     timer.start()
+    data: Mapping[str, str] = {}
+    status, reason, physical_id = cfn_response.FAILED, "", run.failure_physical_id
     try:
         outcome = _dispatch(request, run)
-        responder.send(cfn_response.SUCCESS, outcome.reason, outcome.physical_id, outcome.data)
+        status, reason, physical_id, data = (
+            cfn_response.SUCCESS,
+            outcome.reason,
+            outcome.physical_id,
+            outcome.data,
+        )
     except SeederError as exc:
         logs.log("failed", level=logging.ERROR, stage=run.stage, reason=str(exc))
-        responder.send(cfn_response.FAILED, str(exc), run.failure_physical_id)
+        reason, physical_id = str(exc), run.failure_physical_id
     except Exception as exc:
         logging.getLogger("seeder").exception("unexpected error while %s", run.stage)
         stream = getattr(context, "log_stream_name", "") or "the seeder's CloudWatch logs"
-        responder.send(
-            cfn_response.FAILED,
-            f"unexpected error while {run.stage} ({type(exc).__name__}: {str(exc)[:200]}); see {stream}",
-            run.failure_physical_id,
-        )
+        reason = f"unexpected error while {run.stage} ({type(exc).__name__}: {str(exc)[:200]}); see {stream}"
+        physical_id = run.failure_physical_id
+    try:
+        responder.send(status, reason, physical_id, data)
+    except Exception:
+        logging.getLogger("seeder").exception("could not send the response to CloudFormation")
     finally:
         timer.cancel()
-
-
-def _lazy_aws() -> Aws:
-    return Aws.default()
+    if responder.sent_status is None:
+        # CloudFormation never heard from us: fail the invocation so that Lambda retries it (every
+        # request is idempotent), instead of leaving the stack waiting for an hour.
+        raise RuntimeError("could not deliver the response to CloudFormation")
 
 
 def _dispatch(request: str, run: Run) -> Outcome:
@@ -134,7 +156,7 @@ def _gitlab(run: Run, props: SeederProperties) -> GitLabOps:
     token = trigger_secret.read_gitlab_token(run.aws.secretsmanager, props.token_secret_arn)
     s = run.settings
     session = RetryingSession(
-        run.deadline, s.gitlab_timeout_seconds, s.retry_base_seconds, s.retry_max_seconds
+        run.deadline, s.gitlab_timeout_seconds, s.retry_base_seconds, s.retry_max_seconds, s.retry_attempts
     )
     return GitLabOps(props.gitlab_url, token, session, props.token_secret_arn)
 
@@ -151,6 +173,7 @@ def create(run: Run) -> Outcome:
     # Seed archives first: a missing archive fails before anything exists in GitLab.
     actions = {}
     for kind in names.REPO_KINDS:
+        run.deadline.check(f"reading the {kind} seed archive")
         run.at(f"reading the {kind} seed archive")
         uri = seed_archive.s3_uri(props.seed_bucket, props.seed_key(kind))
         data = seed_archive.download(run.aws.s3, props.seed_bucket, props.seed_key(kind))
@@ -158,8 +181,12 @@ def create(run: Run) -> Outcome:
     gl = _gitlab(run, props)
     try:
         outcome = _create_in_gitlab(run, props, gl, actions, pid)
-    except BaseException:
-        _cleanup_failed_create(run, props, gl)
+    except BaseException as exc:
+        leftovers = _cleanup_failed_create(run, props, gl)
+        if leftovers and isinstance(exc, SeederError):
+            raise SeederError(
+                f"{exc}; could not remove {', '.join(leftovers)} (the rollback retries)"
+            ) from None
         raise
     finally:
         run.gitlab_calls = gl.session.attempts
@@ -212,16 +239,20 @@ def _create_in_gitlab(
         repo = repos[kind]
         run.deadline.check(f"committing the seed code to {repo.full_path}")
         run.at(f"committing the seed code to {repo.full_path}")
+        message = DEPLOY_SEED_COMMIT_MESSAGE if kind == names.DEPLOY else SEED_COMMIT_MESSAGE
         if fresh[kind] or repo.empty or gl.branch_head(repo) is None:
-            gl.commit_seed(repo, actions[kind], SEED_COMMIT_MESSAGE)
+            gl.commit_seed(repo, actions[kind], message)
         else:
             logs.log("seed.kept", path=repo.full_path, why="main already has commits (earlier attempt)")
     run.at("done")
     return Outcome(pid, repo_outputs(repos[names.BUILD], deploy, secret_arn))
 
 
-def _cleanup_failed_create(run: Run, props: SeederProperties, gl: GitLabOps) -> None:
-    """Remove what this Create made or adopted, so that a failed Create leaves nothing behind."""
+def _cleanup_failed_create(run: Run, props: SeederProperties, gl: GitLabOps) -> list[str]:
+    """Remove what this Create made or adopted, so that a failed Create leaves nothing behind.
+
+    Returns what could not be removed (the rollback's Delete, marked ``#create-failed``, tries again).
+    """
     run.deadline.release_reserve(keep=run.settings.guard_seconds + 2)
     stage = run.stage
     problems = []
@@ -229,17 +260,23 @@ def _cleanup_failed_create(run: Run, props: SeederProperties, gl: GitLabOps) -> 
         try:
             gl.delete(repo, permanently=True)
         except Exception as exc:
-            problems.append(f"{repo.full_path}: {type(exc).__name__}")
+            problems.append(repo.full_path)
+            logs.log("cleanup.failed", level=logging.ERROR, path=repo.full_path, error=type(exc).__name__)
     if run.made_secret:
         try:
             trigger_secret.delete_trigger_secret(run.aws.secretsmanager, props.trigger_secret_name)
         except Exception as exc:
-            problems.append(f"secret {props.trigger_secret_name}: {type(exc).__name__}")
+            problems.append(f"secret {props.trigger_secret_name}")
+            logs.log(
+                "cleanup.failed",
+                level=logging.ERROR,
+                secret=props.trigger_secret_name,
+                error=type(exc).__name__,
+            )
     run.stage = stage
-    if problems:
-        logs.log("cleanup.incomplete", level=logging.ERROR, problems=problems)
-    else:
+    if not problems:
         logs.log("cleanup.done", repos=[r.full_path for r in run.made])
+    return problems
 
 
 # ------------------------------------------------------------------------------------------------
@@ -249,13 +286,12 @@ def _cleanup_failed_create(run: Run, props: SeederProperties, gl: GitLabOps) -> 
 def update(run: Run) -> Outcome:
     run.at("validating properties")
     props = parse_properties(run.event.get("ResourceProperties", {}))
-    old = parse_properties(run.event.get("OldResourceProperties", {}))
+    try:
+        old = parse_properties(run.event.get("OldResourceProperties", {}))
+    except SeederError:
+        old = props  # e.g. written by an older template version: manage only what is asked for now
     pid = str(run.event.get("PhysicalResourceId", ""))
-    if (props.project_name, props.project_id, props.group_path) != (
-        old.project_name,
-        old.project_id,
-        old.group_path,
-    ):
+    if names.physical_id(props.group_path, props.project_name, props.project_id) != pid:
         raise SeederError(
             "ProjectName, ProjectId and GitLabGroupPath cannot change on an existing project; "
             "create a new project instead"

@@ -25,7 +25,7 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 
 def backoff_delay(attempt: int, base: float, cap: float, rand: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: uniform in [0, min(cap, base * 2**attempt)]."""
-    return rand() * min(cap, base * (2.0**attempt))
+    return rand() * min(cap, base * (2.0 ** min(attempt, 32)))
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -43,7 +43,8 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 class RetryingSession(requests.Session):
-    """A ``requests.Session`` that retries transient failures until the deadline runs out."""
+    """A ``requests.Session`` that retries transient failures, at most ``max_attempts`` times per request
+    and never past the deadline."""
 
     def __init__(
         self,
@@ -51,6 +52,7 @@ class RetryingSession(requests.Session):
         request_timeout: float,
         base_delay: float = 0.5,
         max_delay: float = 8.0,
+        max_attempts: int = 6,
         sleep: Callable[[float], None] = time.sleep,
     ):
         super().__init__()
@@ -58,6 +60,7 @@ class RetryingSession(requests.Session):
         self.request_timeout = request_timeout
         self.base_delay = base_delay
         self.max_delay = max_delay
+        self.max_attempts = max_attempts
         self._sleep = sleep
         self.attempts = 0  # every HTTP request sent, retries included (reported in the logs)
 
@@ -90,7 +93,7 @@ class RetryingSession(requests.Session):
                     delay = max(hinted, delay if response.status_code != 429 else 0.0)
                 response.close()
             attempt += 1
-            if delay >= self.deadline.remaining():
+            if attempt >= self.max_attempts or delay >= self.deadline.remaining():
                 raise TransientGitLabError(
                     f"{problem} for {what} after {attempt} attempt(s); "
                     "check GitLab's health and retry the stack operation"

@@ -15,4 +15,6 @@ class Settings:
     gitlab_timeout_seconds: float = 20.0
     retry_base_seconds: float = 0.5
     retry_max_seconds: float = 8.0
+    # Attempts per GitLab request (1 + retries); ~30 s of backoff in total with the defaults.
+    retry_attempts: int = 6
     stack_poll_seconds: float = 10.0

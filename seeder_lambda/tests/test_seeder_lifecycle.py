@@ -24,8 +24,10 @@ from seeder_testkit import (
     BUILD_VARIABLES,
     DEPLOY_SEED,
     DEPLOY_VARIABLES,
+    PROD_STACK,
     PROJECT_ID,
     REGION,
+    STAGING_STACK,
     TRIGGER_SECRET,
     FakeContext,
     event,
@@ -193,10 +195,14 @@ def test_create_makes_both_repos_seeded_configured_and_triggerable(seeder: Seede
     assert sum(r.endpoint == "POST /projects/:id/variables" for r in log) == len(BUILD_VARIABLES)
 
     # The stored trigger token starts a deploy pipeline, as the trigger Lambda will.
+    # The deploy repo's seed commit starts nothing ([skip ci]): nothing is deployed before an approval.
+    assert [(p.source, p.status) for p in deploy.pipelines.list(all=True)] == [("push", "skipped")]
     reply = run_trigger(seeder, deploy.id, secret["token"])
     assert reply.status_code == 201, reply.text
-    sources = sorted(p.source for p in deploy.pipelines.list(all=True))
-    assert sources == ["push", "trigger"]
+    pipelines = deploy.pipelines.list(all=True)
+    assert len(pipelines) == 2
+    assert (pipelines[0].source, pipelines[0].status) == ("trigger", "created")
+    assert [v.key for v in pipelines[0].variables.list()] == ["MODEL_PACKAGE_ARN"]
 
 
 def test_create_api_call_count_has_a_ceiling(seeder: Seeder) -> None:
@@ -223,7 +229,8 @@ def test_create_retried_after_partial_failure_adopts_what_the_first_attempt_left
     server.inject("DELETE /projects/:id", 500, times=None)
     first = seeder.create()
     assert first["Status"] == "FAILED"
-    assert "GitLab answered 500 for POST /api/v4/projects/" in first["Reason"]
+    assert first["Reason"].startswith("GitLab answered 500 for POST /api/v4/projects/")
+    assert first["Reason"].endswith(f"could not remove {BUILD_PATH}, {DEPLOY_PATH} (the rollback retries)")
     assert first["PhysicalResourceId"] == PHYSICAL_ID + "#create-failed"
     assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]  # left behind
 
@@ -453,3 +460,215 @@ def test_deadline_guard_answers_when_the_work_itself_hangs(
     )
     assert response.body["PhysicalResourceId"] == PHYSICAL_ID + "#create-failed"
     assert response.at < context.end
+
+
+# --- Update ---------------------------------------------------------------------------------------
+
+
+def test_update_reconciles_variables_and_keeps_commits_and_trigger(seeder: Seeder) -> None:
+    created = seeder.create()
+    assert created["Status"] == "SUCCESS"
+    build, deploy = seeder.project(BUILD_PATH), seeder.project(DEPLOY_PATH)
+    # People work in the repos: a commit, a variable of their own.
+    build.commits.create(
+        {
+            "branch": "main",
+            "commit_message": "tune hyperparameters",
+            "actions": [
+                {"action": "update", "file_path": "pipelines/abalone/pipeline.py", "content": "tuned\n"}
+            ],
+        }
+    )
+    head = build.branches.get("main").commit["id"]
+    build.variables.create({"key": "MY_OWN", "value": "keep-me"})
+    token_before = seeder.secret()["token"]
+
+    old = seeder.props()
+    new_build = {k: v for k, v in BUILD_VARIABLES.items() if k != "INPUT_DATA_URL"}
+    new_build["BUILD_ROLE_ARN"] = "arn:aws:iam::123456789012:role/renamed-build"
+    new_build["EXTRA_SETTING"] = "on"
+    new = seeder.props(BuildRepoVariables=new_build, SeedBuildRepoKey="seed/2.0.0/other.zip")
+    seeder.gl_server.clear_log()
+    body = seeder.send("Update", props=new, old=old, physical_id=PHYSICAL_ID)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == PHYSICAL_ID
+    assert body["Data"] == created["Data"]
+    variables = {v.key: v for v in build.variables.list(all=True)}
+    assert {k: v.value for k, v in variables.items()} == {**new_build, "MY_OWN": "keep-me"}
+    assert variables["BUILD_ROLE_ARN"].masked is True
+    assert build.branches.get("main").commit["id"] == head, "commits are never overwritten"
+    assert len(build.commits.list(ref_name="main", all=True)) == 2
+    assert seeder.secret()["token"] == token_before, "a working trigger is kept"
+    assert len(deploy.triggers.list(all=True)) == 1
+    writes = [r.endpoint for r in seeder.gl_server.requests() if not r.endpoint.startswith("GET")]
+    assert sorted(writes) == [
+        "DELETE /projects/:id/variables/:key",
+        "POST /projects/:id/variables",
+        "PUT /projects/:id/variables/:key",
+    ]
+
+
+def test_update_replaces_a_trigger_someone_deleted(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    for trigger in deploy.triggers.list(all=True):
+        trigger.delete()
+    old_token = seeder.secret()["token"]
+    body = seeder.send("Update", props=seeder.props(), old=seeder.props(), physical_id=PHYSICAL_ID)
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    new_token = seeder.secret()["token"]
+    assert new_token != old_token
+    assert run_trigger(seeder, deploy.id, new_token).status_code == 201
+
+
+def test_update_refuses_to_move_the_project(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    body = seeder.send(
+        "Update", props=seeder.props(ProjectName="other"), old=seeder.props(), physical_id=PHYSICAL_ID
+    )
+    assert body["Status"] == "FAILED"
+    assert body["PhysicalResourceId"] == PHYSICAL_ID
+    assert body["Reason"].startswith("ProjectName, ProjectId and GitLabGroupPath cannot change")
+
+
+# --- Delete ---------------------------------------------------------------------------------------
+
+DEPLOY_STACK_TEMPLATE = json.dumps(
+    {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "endpoint-stand-in"}}}}
+)
+
+
+def live_stacks() -> set[str]:
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    return {
+        s["StackName"] for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+
+
+@pytest.mark.parametrize("policy", ["Retain", "Archive", "Delete"])
+def test_delete_applies_the_policy_revokes_the_token_and_removes_deploy_stacks(
+    seeder: Seeder, policy: str
+) -> None:
+    props = seeder.props(RepositoryDeletionPolicy=policy)
+    assert seeder.create(props=props)["Status"] == "SUCCESS"
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    for stack in (STAGING_STACK, PROD_STACK):
+        cfn.create_stack(StackName=stack, TemplateBody=DEPLOY_STACK_TEMPLATE)
+    cfn.create_stack(StackName="someone-elses-stack", TemplateBody=DEPLOY_STACK_TEMPLATE)
+    deploy_id = seeder.project(DEPLOY_PATH).id
+    token = seeder.secret()["token"]
+
+    body = seeder.send("Delete", props=props, physical_id=PHYSICAL_ID)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert body["PhysicalResourceId"] == PHYSICAL_ID
+    assert live_stacks() == {"someone-elses-stack"}
+    assert not seeder.secret_exists()
+    if policy == "Delete":
+        assert seeder.group_projects() == []
+    else:
+        assert seeder.group_projects() == [f"{BASE}-model-build", f"{BASE}-model-deploy"]
+        archived = {seeder.project(p).archived for p in (BUILD_PATH, DEPLOY_PATH)}
+        assert archived == {policy == "Archive"}
+        assert seeder.project(DEPLOY_PATH).triggers.list(all=True) == []
+        assert run_trigger(seeder, deploy_id, token).status_code == 404, "the trigger token is revoked"
+
+
+def test_delete_of_what_is_already_gone_succeeds(seeder: Seeder) -> None:
+    props = seeder.props(RepositoryDeletionPolicy="Delete")
+    assert seeder.create(props=props)["Status"] == "SUCCESS"
+    assert seeder.send("Delete", props=props, physical_id=PHYSICAL_ID)["Status"] == "SUCCESS"
+    again = seeder.send("Delete", props=props, physical_id=PHYSICAL_ID)
+    assert again["Status"] == "SUCCESS", again["Reason"]
+
+
+def test_delete_after_archive_is_idempotent(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    assert seeder.send("Delete", physical_id=PHYSICAL_ID)["Status"] == "SUCCESS"
+    again = seeder.send("Delete", physical_id=PHYSICAL_ID)
+    assert again["Status"] == "SUCCESS", again["Reason"]
+    assert seeder.project(BUILD_PATH).archived is True
+
+
+def test_delete_fails_clearly_when_a_deploy_stack_cannot_be_deleted(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    cfn.create_stack(StackName=STAGING_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
+    real = lifecycle.deploy_stacks._status
+
+    def stuck(client: Any, name: str) -> str | None:
+        status = real(client, name)
+        return "DELETE_FAILED" if name == STAGING_STACK and status is None else status
+
+    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", stuck)
+    body = seeder.send("Delete", physical_id=PHYSICAL_ID)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"deploy stack {STAGING_STACK} is DELETE_FAILED; see its events, fix the cause, then delete the project again"
+    )
+
+
+def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    cfn = boto3.client("cloudformation", region_name=REGION)
+    cfn.create_stack(StackName=PROD_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
+    real = lifecycle.deploy_stacks._status
+    started: list[str] = []
+
+    def slow(client: Any, name: str) -> str | None:
+        status = real(client, name)
+        if name == PROD_STACK and (status is not None or started):
+            started.append(name)
+            return "DELETE_IN_PROGRESS" if len(started) > 1 else status
+        return status
+
+    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", slow)
+    body = seeder.send("Delete", physical_id=PHYSICAL_ID, seconds=6.0)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"deploy stack(s) {PROD_STACK} still deleting when the seeder ran out of time; "
+        "delete the project again once they are gone"
+    )
+
+
+def test_an_undeliverable_response_fails_the_invocation_so_lambda_retries(seeder: Seeder) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/signed"
+    ev = event("Create", dead, seeder.props(ProjectName=""))
+    with pytest.raises(RuntimeError, match="could not deliver the response to CloudFormation"):
+        lifecycle.handle(ev, FakeContext(30), settings=FAST)
+
+
+def test_archiving_with_a_maintainer_token_names_the_missing_role(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    maintainer = seeder.gl_server.make_token(access_level=40)
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=seeder.token_secret_arn, SecretString=maintainer.value
+    )
+    body = seeder.send("Delete", physical_id=PHYSICAL_ID)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"the GitLab token needs the Owner role to archive {BUILD_PATH} (403); "
+        "use an Owner token or RepositoryDeletionPolicy Retain"
+    )
+    # Retrying with the policy the reason suggests succeeds.
+    retry = seeder.send(
+        "Delete", props=seeder.props(RepositoryDeletionPolicy="Retain"), physical_id=PHYSICAL_ID
+    )
+    assert retry["Status"] == "SUCCESS", retry["Reason"]
+
+
+def test_a_broken_aws_setup_still_gets_an_answer(seeder: Seeder, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    body = seeder.create()
+    assert body["Status"] == "FAILED"
+    assert body["Reason"].startswith("unexpected error while reading the GitLab token (NoRegionError:")

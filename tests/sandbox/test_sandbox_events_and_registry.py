@@ -142,4 +142,4 @@ def test_sns_target_with_input_transformer_reaches_an_sqs_subscriber(local_aws):
     arn = _register(sm)
     messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2).get("Messages", [])
     assert len(messages) == 1
-    assert json.loads(messages[0]["Body"])["Message"] == f'"Model {arn} awaits approval"'
+    assert json.loads(messages[0]["Body"])["Message"].strip('"') == f"Model {arn} awaits approval"

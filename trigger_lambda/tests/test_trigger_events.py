@@ -92,3 +92,28 @@ def test_gov_cloud_partition_arn_is_accepted() -> None:
         "arn:aws:sagemaker:us-east-1", "arn:aws-us-gov:sagemaker:us-gov-west-1"
     )
     assert isinstance(parse_event(event, GROUP), PackageStateChange)
+
+
+def test_non_package_arn_is_dropped() -> None:
+    event = copy.deepcopy(load_case("approved_update")["event"])
+    event["detail"]["ModelPackageArn"] = "arn:aws:sagemaker:us-east-1:123456789012:model/abalone"
+    parsed = parse_event(event, GROUP)
+    assert isinstance(parsed, Drop)
+    assert "the ARN of a versioned model package" in parsed.reason
+
+
+def test_previous_status_of_wrong_type_is_dropped() -> None:
+    event = copy.deepcopy(load_case("approved_update")["event"])
+    event["detail"]["previousModelApprovalStatus"] = ["Approved"]
+    parsed = parse_event(event, GROUP)
+    assert isinstance(parsed, Drop)
+    assert "previousModelApprovalStatus is a list" in parsed.reason
+
+
+def test_seen_events_forget_the_oldest_beyond_capacity() -> None:
+    from trigger.dedupe import SeenEvents
+
+    seen = SeenEvents(capacity=2)
+    for event_id in ("a", "b", "c"):
+        seen.remember(event_id)
+    assert ("a" in seen, "b" in seen, "c" in seen) == (False, True, True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -46,24 +47,32 @@ logging.getLogger("botocore").setLevel(logging.INFO)
 
 @dataclass
 class Runtime:
-    """What a warm container keeps between invocations: settings, clients, the secret, seen event ids."""
+    """What a warm container keeps between invocations: settings, clients, the secret, seen event ids.
+
+    AWS clients are created on first use: an approval needs only Secrets Manager, so a cold start does not
+    pay for the SageMaker and SNS clients.
+    """
 
     settings: Settings
-    secretsmanager: SecretsManagerClient
-    sagemaker: SageMakerClient
-    sns: SNSClient
     seen: SeenEvents = field(default_factory=SeenEvents)
     _secret: TriggerSecret | None = None
     _gitlab: dict[str, gitlab.Gitlab] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls) -> Runtime:
-        return cls(
-            settings=load_settings(),
-            secretsmanager=boto3.client("secretsmanager"),
-            sagemaker=boto3.client("sagemaker"),
-            sns=boto3.client("sns"),
-        )
+        return cls(settings=load_settings())
+
+    @cached_property
+    def secretsmanager(self) -> SecretsManagerClient:
+        return boto3.client("secretsmanager")
+
+    @cached_property
+    def sagemaker(self) -> SageMakerClient:
+        return boto3.client("sagemaker")
+
+    @cached_property
+    def sns(self) -> SNSClient:
+        return boto3.client("sns")
 
     def trigger_secret(self, refresh: bool = False) -> TriggerSecret:
         if self._secret is None or refresh:

@@ -24,6 +24,7 @@ from typing import Any
 from werkzeug.wrappers import Response
 
 from . import gitrepo, workflow
+from .civars import is_protected_ref, predefined_variables
 from .errors import ApiError, bad_request, forbidden, invalid, not_found
 from .routing import Ctx, as_bool, json_response, paginate, paginated, route
 from .state import (
@@ -390,35 +391,6 @@ def ci_config_path(project: Project) -> str:
     return str(project.settings.get("ci_config_path") or ".gitlab-ci.yml")
 
 
-def predefined_variables(
-    state: EmulatorState, project: Project, ref: str, sha: str, source: str, user: User | None
-) -> dict[str, str]:
-    """The predefined CI/CD variables workflow rules can see (a subset of GitLab's)."""
-    info = gitrepo.commit_info(project.repo, sha)
-    full_path = state.project_full_path(project)
-    host = state.base_url.split("://", 1)[-1]
-    values = {
-        "CI": "true",
-        "GITLAB_CI": "true",
-        "CI_PIPELINE_SOURCE": source,
-        "CI_COMMIT_BRANCH": ref,
-        "CI_COMMIT_REF_NAME": ref,
-        "CI_COMMIT_SHA": sha,
-        "CI_COMMIT_MESSAGE": info.message,
-        "CI_COMMIT_TITLE": info.message.split("\n", 1)[0],
-        "CI_DEFAULT_BRANCH": project.default_branch,
-        "CI_PROJECT_ID": str(project.id),
-        "CI_PROJECT_NAME": project.path,
-        "CI_PROJECT_PATH": full_path,
-        "CI_PROJECT_NAMESPACE": full_path.rsplit("/", 1)[0],
-        "CI_SERVER_URL": state.base_url,
-        "CI_SERVER_HOST": host.split(":")[0],
-    }
-    if user is not None:
-        values["GITLAB_USER_LOGIN"] = user.username
-    return values
-
-
 def _workflow_allows(
     state: EmulatorState,
     project: Project,
@@ -431,7 +403,12 @@ def _workflow_allows(
     blob = gitrepo.blob_at(project.repo, sha, ci_config_path(project))
     if blob is None:
         return False
-    scope = {v.key: v.value for v in project.variables if v.environment_scope == "*"}
+    protected = is_protected_ref(project, ref)
+    scope = {
+        v.key: v.value
+        for v in project.variables
+        if v.environment_scope == "*" and (protected or not v.protected)
+    }
     scope.update({v["key"]: v["value"] for v in variables})
     scope.update(predefined_variables(state, project, ref, sha, source, user))
     entries = gitrepo.ls_tree(project.repo, sha, "", recursive=True) or []
@@ -796,7 +773,7 @@ def trigger_pipeline(ctx: Ctx) -> Response:
     project = ctx.state.find_project(ctx.args["id"])
     if project is None:
         raise not_found("")
-    trigger = next((t for t in project.triggers if t.token == token), None)
+    trigger = next((t for t in project.triggers if secrets.compare_digest(t.token, token)), None)
     if trigger is None:
         raise not_found("")
     ctx.project = project

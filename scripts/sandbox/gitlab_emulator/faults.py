@@ -17,6 +17,9 @@ from typing import Any
 
 # GitLab's (nginx / workhorse) bodies for the errors clients see in the wild.
 _BODIES: dict[int, dict[str, Any]] = {
+    401: {"message": "401 Unauthorized"},
+    403: {"message": "403 Forbidden"},
+    404: {"message": "404 Not Found"},
     429: {"message": "429 Too Many Requests"},
     500: {"message": "500 Internal Server Error"},
     502: {"message": "502 Bad Gateway"},

@@ -126,6 +126,15 @@ def branches(repo: Path) -> dict[str, str]:
     return result
 
 
+def has_branches(repo: Path) -> bool:
+    """Whether any branch exists, read from the ref store on disk (no subprocess: project listings call it)."""
+    heads = repo / "refs" / "heads"
+    if heads.is_dir() and any(p.is_file() for p in heads.rglob("*")):
+        return True
+    packed = repo / "packed-refs"
+    return packed.is_file() and " refs/heads/" in packed.read_text("utf-8", "replace")
+
+
 def resolve(repo: Path, ref: str) -> str | None:
     """The commit sha of a branch, tag or sha; None when it does not exist."""
     if not ref or ref.startswith("-"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from .state import OWNER, EmulatorState, Group, Token, User
 
@@ -32,7 +32,3 @@ def seed(
         group, name="sagemaker-seeder", access_level=access_level, scopes=["api"], expires_at=expires
     )
     return Seed(admin, admin_token, group, group_token)
-
-
-def tomorrow() -> date:
-    return date.today() + timedelta(days=1)

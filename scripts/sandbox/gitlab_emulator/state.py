@@ -8,9 +8,9 @@ admin HTTP API is not emulated.
 Also the surface a ``PipelineRunner`` uses: ``add_job``, ``update_job``, ``append_trace``,
 ``update_pipeline``, ``get_pipeline``, ``get_job``.
 
-Not emulated: project-level memberships, personal namespaces, forks, tags and protected branches (every
-branch may be pushed by a developer; ``protected`` variables are therefore exposed to every pipeline),
-persistence of this state across restarts.
+Not emulated: project-level memberships, personal namespaces, forks, tags, push rules for protected
+branches (any Developer may push any branch; protection only decides which pipelines see protected
+variables, see ``civars.py``), persistence of this state across restarts.
 """
 
 from __future__ import annotations
@@ -179,6 +179,8 @@ class Project:
     variables: list[Variable] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
     pipeline_iid: int = 0
+    # Branches protected besides the default one (GitLab protects the default branch out of the box).
+    protected_branches: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 

@@ -81,7 +81,7 @@ def project_json(state: EmulatorState, project: Project) -> dict[str, Any]:
     full_path = state.project_full_path(project)
     web_url = f"{state.base_url}/{full_path}"
     host = state.base_url.split("://", 1)[-1]
-    empty = not gitrepo.branches(project.repo) if project.repo.exists() else True
+    empty = not gitrepo.has_branches(project.repo)
     marked = project.marked_for_deletion_on.isoformat() if project.marked_for_deletion_on else None
     result: dict[str, Any] = {
         "id": project.id,

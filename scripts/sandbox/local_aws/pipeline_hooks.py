@@ -17,6 +17,7 @@ from typing import Any
 
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.pipeline_executor import Executor, Storage, execution_variables
+from sandbox.local_aws.pipeline_expressions import ExpressionError, parameter_values
 from sandbox.local_aws.state import LocalAwsState
 
 _PAGE_SIZE = 20
@@ -133,11 +134,26 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     original_describe = SageMakerModelBackend.describe_pipeline_execution
     original_list = SageMakerModelBackend.list_pipeline_executions
 
-    def start_pipeline_execution(self: Any, pipeline_name: str, *args: Any, **kwargs: Any) -> dict[str, str]:
-        result: dict[str, str] = original_start(self, pipeline_name, *args, **kwargs)
+    def start_pipeline_execution(
+        self: Any,
+        pipeline_name: str,
+        display_name: str,
+        pipeline_parameters: list[dict[str, str]] | None,
+        *args: Any,
+    ) -> dict[str, str]:
+        from moto.sagemaker.exceptions import ValidationError
+
         pipeline = self.pipelines[pipeline_name] if pipeline_name in self.pipelines else None
         if pipeline is None:
-            pipeline = next(p for p in self.pipelines.values() if p.arn == pipeline_name)
+            pipeline = next((p for p in self.pipelines.values() if p.arn == pipeline_name), None)
+        if pipeline is not None:
+            # SageMaker validates the parameters before it creates the execution.
+            try:
+                parameter_values(json.loads(pipeline.pipeline_definition), pipeline_parameters)
+            except (ExpressionError, ValueError) as exc:
+                raise ValidationError(message=str(exc)) from exc
+        result: dict[str, str] = original_start(self, pipeline_name, display_name, pipeline_parameters, *args)
+        assert pipeline is not None
         execution = pipeline.pipeline_executions[result["PipelineExecutionArn"]]
         execution.pipeline_execution_status = "Executing"
         state.background(

@@ -96,7 +96,8 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         try:
             variant, predictions = predict(backend, endpoint_name, body)
         except EndpointError as exc:
-            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code}
+            # moto takes the HTTP status from a "status" header of the handler's response.
+            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code, "status": str(exc.status)}
             return exc.status, headers, json.dumps({"__type": exc.code, "message": exc.message})
         return 200, {"Content-Type": "text/csv", "x-Amzn-Invoked-Production-Variant": variant}, predictions
 

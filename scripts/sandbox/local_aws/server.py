@@ -20,6 +20,9 @@ from sandbox.local_aws import (
     model_registry_events,
     pipeline_hooks,
     runtime_endpoints,
+    s3_policies,
+    cfn_fixes,
+    cfn_resources,
 )
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
@@ -88,6 +91,9 @@ class LocalAws:
             model_registry_events,
             pipeline_hooks,
             runtime_endpoints,
+            s3_policies,
+            cfn_fixes,
+            cfn_resources,
         ):
             extension.install(self._patches, self.state)
         return self
@@ -100,6 +106,9 @@ class LocalAws:
             self._server.stop()
             self._server = None
         self._patches.restore()
+        if self.state is not None:
+            for cleanup in self.state.cleanups:
+                cleanup()
 
     def __enter__(self) -> Self:
         return self.start()

@@ -45,6 +45,8 @@ class LocalAwsState:
     cfn_responses: dict[str, CfnResponse] = field(default_factory=dict)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    unsupported_resources: set[str] = field(default_factory=set)
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)

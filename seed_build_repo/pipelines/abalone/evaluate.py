@@ -26,10 +26,13 @@ import pickle
 import sys
 import tarfile
 import tempfile
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # numpy.typing is only needed by the type checker, not in the container
+    from numpy.typing import ArrayLike
 
 LOG = logging.getLogger("evaluate")
 
@@ -42,19 +45,19 @@ MSE_JSON_PATH = "regression_metrics.mse.value"
 DEFAULT_MODEL_DIR = "/opt/ml/processing/model"
 DEFAULT_TEST_DIR = "/opt/ml/processing/test"
 DEFAULT_OUTPUT_DIR = "/opt/ml/processing/evaluation"
+# SageMaker Processing returns this file's first KB as the job's ExitMessage.
+DEFAULT_EXIT_MESSAGE_FILE = "/opt/ml/output/message"
 
 
 class EvaluationError(RuntimeError):
     """The model or the test data cannot be used; the message names the file and the fix."""
 
 
-def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, dict[str, float]]:
+def regression_metrics(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, dict[str, float]]:
     truth = np.asarray(y_true, dtype=float)
     predicted = np.asarray(y_pred, dtype=float)
     if truth.shape != predicted.shape or truth.size == 0:
-        raise EvaluationError(
-            f"need equally many targets and predictions, got {truth.size} and {predicted.size}"
-        )
+        raise EvaluationError(f"need equally many targets and predictions, got {truth.size} and {predicted.size}")
     errors = truth - predicted
     squared = errors**2
     mse = float(squared.mean())
@@ -70,8 +73,8 @@ def regression_metrics(y_true: Sequence[float], y_pred: Sequence[float]) -> dict
     }
 
 
-def build_report(y_true: Sequence[float], y_pred: Sequence[float]) -> dict[str, Any]:
-    return {"regression_metrics": regression_metrics(y_true, y_pred), "n_samples": len(y_true)}
+def build_report(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, Any]:
+    return {"regression_metrics": regression_metrics(y_true, y_pred), "n_samples": int(np.asarray(y_true).size)}
 
 
 def load_booster(model_dir: str) -> Any:
@@ -147,9 +150,11 @@ def _unpickle_booster(payload: bytes) -> Any:
 
 def read_test_set(test_dir: str) -> tuple[np.ndarray, np.ndarray]:
     """Target (first column) and features of every CSV in ``test_dir`` (headerless XGBoost layout)."""
-    paths = sorted(
-        os.path.join(test_dir, name) for name in os.listdir(test_dir) if name.endswith(".csv")
-    ) if os.path.isdir(test_dir) else []
+    paths = (
+        sorted(os.path.join(test_dir, name) for name in os.listdir(test_dir) if name.endswith(".csv"))
+        if os.path.isdir(test_dir)
+        else []
+    )
     if not paths:
         raise EvaluationError(f"no test CSV files in {test_dir}; it should receive the preprocessing 'test' output")
     frame = pd.concat([pd.read_csv(path, header=None) for path in paths], ignore_index=True)
@@ -174,12 +179,23 @@ def write_report(report: dict[str, Any], output_dir: str) -> str:
     return path
 
 
+def write_exit_message(path: str, message: str) -> None:
+    """Leave the failure reason where SageMaker Processing reports it (DescribeProcessingJob ExitMessage).
+
+    Only inside a processing container: elsewhere the directory does not exist and this does nothing.
+    """
+    if path and os.path.isdir(os.path.dirname(path)):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(message[:1000])
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-dir", default=env("ABALONE_MODEL_DIR", DEFAULT_MODEL_DIR))
     parser.add_argument("--test-dir", default=env("ABALONE_TEST_DIR", DEFAULT_TEST_DIR))
     parser.add_argument("--output-dir", default=env("ABALONE_EVALUATION_DIR", DEFAULT_OUTPUT_DIR))
+    parser.add_argument("--exit-message-file", default=env("ABALONE_EXIT_MESSAGE_FILE", DEFAULT_EXIT_MESSAGE_FILE))
     return parser.parse_args(argv)
 
 
@@ -192,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = build_report(y_true, predict(booster, features))
     except EvaluationError as error:
         LOG.error("evaluation failed: %s", error)
+        write_exit_message(args.exit_message_file, f"evaluation failed: {error}")
         return 2
     path = write_report(report, args.output_dir)
     metrics = report["regression_metrics"]

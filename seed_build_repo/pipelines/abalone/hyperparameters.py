@@ -17,8 +17,8 @@ DEFAULT_HYPERPARAMETERS: dict[str, str] = {
     "early_stopping_rounds": "50",
     "eta": "0.03",
     "max_depth": "3",
-    "min_child_weight": "4",
-    "subsample": "0.7",
+    "min_child_weight": "8",
+    "subsample": "0.5",
     "colsample_bytree": "1.0",
     "lambda": "5",
 }

@@ -41,17 +41,13 @@ def xgboost_training_arguments(hyperparameters: Mapping[str, str]) -> tuple[dict
     return params, num_round, int(early) if early is not None else None
 
 
-def train(
-    hyperparameters: Mapping[str, str], train_matrix: pd.DataFrame, validation_matrix: pd.DataFrame
-) -> Any:
+def train(hyperparameters: Mapping[str, str], train_matrix: pd.DataFrame, validation_matrix: pd.DataFrame) -> Any:
     """A Booster trained like the built-in container: early stopping on the validation channel."""
     import xgboost as xgb
 
     params, num_round, early = xgboost_training_arguments(hyperparameters)
     dtrain = xgb.DMatrix(train_matrix.iloc[:, 1:].to_numpy(), label=train_matrix.iloc[:, 0].to_numpy())
-    dvalidation = xgb.DMatrix(
-        validation_matrix.iloc[:, 1:].to_numpy(), label=validation_matrix.iloc[:, 0].to_numpy()
-    )
+    dvalidation = xgb.DMatrix(validation_matrix.iloc[:, 1:].to_numpy(), label=validation_matrix.iloc[:, 0].to_numpy())
     return xgb.train(
         params,
         dtrain,
@@ -73,9 +69,7 @@ def evaluate_split(
     splits = preprocess.split_dataset(raw, seed, train_fraction, validation_fraction)
     booster = train(hyperparameters, splits["train"], splits["validation"])
     test = splits["test"]
-    report = evaluate.build_report(
-        test.iloc[:, 0].to_numpy(), evaluate.predict(booster, test.iloc[:, 1:].to_numpy())
-    )
+    report = evaluate.build_report(test.iloc[:, 0].to_numpy(), evaluate.predict(booster, test.iloc[:, 1:].to_numpy()))
     validation = splits["validation"]
     report["validation_mse"] = float(
         np.mean((evaluate.predict(booster, validation.iloc[:, 1:].to_numpy()) - validation.iloc[:, 0]) ** 2)
@@ -88,9 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train and evaluate the Abalone model locally.")
     parser.add_argument("--data", default=os.environ.get("ABALONE_CSV"), help="UCI Abalone CSV (or ABALONE_CSV)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42])
-    parser.add_argument(
-        "--set", action="append", default=[], metavar="NAME=VALUE", help="override a hyperparameter"
-    )
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override a hyperparameter")
     args = parser.parse_args(argv)
     if not args.data:
         parser.error("give --data PATH or set ABALONE_CSV")

@@ -118,12 +118,15 @@ def config_from_env(env: Mapping[str, str], **overrides: str | None) -> Pipeline
     assert region is not None
     return PipelineConfig(
         region=region,
+        role_arn=values["role_arn"],
+        artifact_bucket=values["artifact_bucket"],
+        pipeline_name=values["pipeline_name"],
+        model_package_group_name=values["model_package_group_name"],
         input_data_url=overrides.get("input_data_url") or env.get("INPUT_DATA_URL") or DEFAULT_INPUT_DATA_URL,
         project_name=env.get("SAGEMAKER_PROJECT_NAME") or None,
         project_id=env.get("SAGEMAKER_PROJECT_ID") or None,
         git_commit=env.get("CI_COMMIT_SHA") or None,
         ci_pipeline_url=env.get("CI_PIPELINE_URL") or None,
-        **values,
     )
 
 
@@ -162,6 +165,7 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
     from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
     from sagemaker.core.processing import ScriptProcessor
     from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
+    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
     from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
     from sagemaker.core.workflow.functions import Join, JsonGet
     from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
@@ -173,7 +177,6 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
     from sagemaker.mlops.workflow.steps import ProcessingStep, TrainingStep
     from sagemaker.serve.model_builder import ModelBuilder
     from sagemaker.train import ModelTrainer
-    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
 
     session = session or pipeline_session(config)
 

@@ -57,6 +57,8 @@ _MAX_ERRORS_SHOWN = 5
 
 DEFAULT_INPUT_DIR = "/opt/ml/processing/input/data"
 DEFAULT_OUTPUT_DIR = "/opt/ml/processing"
+# SageMaker Processing returns this file's first KB as the job's ExitMessage.
+DEFAULT_EXIT_MESSAGE_FILE = "/opt/ml/output/message"
 
 
 class SchemaError(ValueError):
@@ -84,7 +86,7 @@ def read_raw(paths: Sequence[str]) -> pd.DataFrame:
             continue
         if frame.shape[1] != len(RAW_COLUMNS):
             raise SchemaError(
-                f"{path}: expected {len(RAW_COLUMNS)} columns ({','.join(RAW_COLUMNS)}), "
+                f"{os.path.basename(path)}: expected {len(RAW_COLUMNS)} columns ({','.join(RAW_COLUMNS)}), "
                 f"found {frame.shape[1]}; the UCI Abalone file is a headerless 9-column CSV"
             )
         frame.columns = RAW_COLUMNS
@@ -192,6 +194,16 @@ def write_csv(frame: pd.DataFrame, directory: str, name: str) -> str:
     return path
 
 
+def write_exit_message(path: str, message: str) -> None:
+    """Leave the failure reason where SageMaker Processing reports it (DescribeProcessingJob ExitMessage).
+
+    Only inside a processing container: elsewhere the directory does not exist and this does nothing.
+    """
+    if path and os.path.isdir(os.path.dirname(path)):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(message[:1000])
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     env = os.environ.get
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -207,6 +219,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--split-seed", type=int, default=int(env("ABALONE_SPLIT_SEED", "42")))
     parser.add_argument("--train-fraction", type=float, default=0.7)
     parser.add_argument("--validation-fraction", type=float, default=0.15)
+    parser.add_argument("--exit-message-file", default=env("ABALONE_EXIT_MESSAGE_FILE", DEFAULT_EXIT_MESSAGE_FILE))
     args = parser.parse_args(argv)
     for name in ("train", "validation", "test"):
         if not getattr(args, f"{name}_dir"):
@@ -225,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         splits = split_dataset(frame, args.split_seed, args.train_fraction, args.validation_fraction)
     except (SchemaError, ValueError) as error:
         LOG.error("preprocessing failed: %s", error)
+        write_exit_message(args.exit_message_file, f"preprocessing failed: {error}")
         return 2
     for name, part in splits.items():
         path = write_csv(part, getattr(args, f"{name}_dir"), f"{name}.csv")

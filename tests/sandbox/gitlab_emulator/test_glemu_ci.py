@@ -8,6 +8,7 @@ import gitlab
 import pytest
 import requests
 from gitlab.v4.objects import Project
+from sandbox.gitlab_emulator.civars import job_variables
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.state import DEVELOPER, Job, Pipeline
@@ -304,3 +305,46 @@ def test_runner_hook_jobs_trace_and_manual_play(project: Project, gitlab_server:
     assert done.status == "success"
     assert done.finished_at is not None
     assert [j.name for j in done.jobs.list(scope="manual", get_all=True)] == []
+
+
+def test_job_variables_follow_gitlab_precedence_protection_and_scopes(
+    project: Project, gitlab_server: GitLabServer
+) -> None:
+    _seed_ci(project)
+    project.variables.create({"key": "ROLE", "value": "arn:aws:iam::1:role/prod", "protected": True})
+    project.variables.create({"key": "STAGE", "value": "any"})
+    project.variables.create({"key": "STAGE", "value": "staging-only", "environment_scope": "staging"})
+    project.variables.create({"key": "STAGE", "value": "review", "environment_scope": "review/*"})
+    project.variables.create({"key": "OVERRIDE", "value": "project"})
+    token = project.triggers.create({"description": "t"}).token
+    anonymous = gitlab.Gitlab(gitlab_server.url).projects.get(project.id, lazy=True)
+    on_main = anonymous.trigger_pipeline("main", token, variables={"OVERRIDE": "trigger"})
+    state = gitlab_server.state
+    emu_project = state.projects[project.id]
+
+    def resolved(pipeline_id: int, environment: str | None) -> dict[str, str]:
+        return {
+            v.key: v.value
+            for v in job_variables(state, emu_project, state.pipelines[pipeline_id], environment)
+        }
+
+    main_vars = resolved(on_main.id, None)
+    assert main_vars["ROLE"] == "arn:aws:iam::1:role/prod"  # main is protected
+    assert main_vars["STAGE"] == "any"
+    assert main_vars["OVERRIDE"] == "trigger"  # pipeline variables win over project variables
+    assert (main_vars["CI_PIPELINE_SOURCE"], main_vars["CI_COMMIT_REF_PROTECTED"]) == ("trigger", "true")
+    assert main_vars["CI_PROJECT_PATH"] == "ml/team/deploy"
+    assert resolved(on_main.id, "staging")["STAGE"] == "staging-only"
+    assert resolved(on_main.id, "review/x")["STAGE"] == "review"
+    project.commits.create(
+        {
+            "branch": "feature",
+            "start_branch": "main",
+            "commit_message": "f",
+            "actions": [{"action": "create", "file_path": "f", "content": "f"}],
+        }
+    )
+    (feature,) = project.pipelines.list(ref="feature", get_all=True)
+    feature_vars = resolved(feature.id, None)
+    assert "ROLE" not in feature_vars  # protected variables stay off unprotected branches
+    assert feature_vars["CI_COMMIT_REF_PROTECTED"] == "false"

@@ -15,6 +15,7 @@ import gitlab
 import pytest
 import requests
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
+from sandbox.gitlab_emulator.server import wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -179,6 +180,7 @@ def test_runs_as_a_process_and_stops_on_sigterm(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         info = json.loads(proc.stdout.readline())
+        wait_until_listening(info["url"])
         gl = gitlab.Gitlab(info["url"], private_token=info["group_token"], timeout=5)
         assert gl.groups.get(info["group"]).id == info["group_id"]
         gl.projects.create({"name": "x", "path": "x", "namespace_id": info["group_id"]})

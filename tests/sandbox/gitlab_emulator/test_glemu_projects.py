@@ -291,7 +291,9 @@ def test_unknown_route_is_404_not_found(gitlab_server: GitLabServer) -> None:
     assert (response.status_code, response.json()) == (404, {"error": "404 Not Found"})
 
 
-def test_delayed_deletion_marks_renames_then_permanently_removes(gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab) -> None:
+def test_delayed_deletion_marks_renames_then_permanently_removes(
+    gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab
+) -> None:
     gitlab_server.state.deletion = "delayed"  # GitLab >= 18 default
     project_id = _create(gitlab_client, gitlab_server.group.id, "soft").id  # type: ignore[attr-defined]
     gitlab_client.projects.delete(project_id)
@@ -304,7 +306,9 @@ def test_delayed_deletion_marks_renames_then_permanently_removes(gitlab_server: 
         gitlab_client.projects.delete(project_id)
     assert again.value.error_message == "Project has been already marked for deletion"
     with pytest.raises(gitlab.GitlabDeleteError) as wrong_path:
-        gitlab_client.projects.delete(project_id, query_data={"permanently_remove": True, "full_path": "ml/team/soft"})
+        gitlab_client.projects.delete(
+            project_id, query_data={"permanently_remove": True, "full_path": "ml/team/soft"}
+        )
     assert wrong_path.value.response_code == 400
     gitlab_client.projects.delete(
         project_id, query_data={"permanently_remove": True, "full_path": marked.path_with_namespace}

@@ -12,6 +12,7 @@ import gitlab
 import pytest
 from gitlab.v4.objects import Project
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
+from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.state import REPORTER
 
 BINARY = bytes(range(256)) * 4 + b"\x00\xff\r\n\x1a"
@@ -222,3 +223,43 @@ def test_git_auth_and_roles(project: Project, gitlab_server: GitLabServer, tmp_p
     assert [c.title for c in project.commits.list(get_all=True)] == ["msg"]
     missing = _git("ls-remote", _clone_url(gitlab_server, gitlab_server.token, "ml/team/nope"))
     assert missing.returncode != 0
+
+
+def test_git_push_fires_push_pipelines_per_moved_branch(
+    project: Project, gitlab_server: GitLabServer, tmp_path: Path
+) -> None:
+    runner = RecordingRunner()
+    gitlab_server.state.runner = runner
+    _commit(project, [{"action": "create", "file_path": ".gitlab-ci.yml", "content": "j:\n  script: [x]\n"}])
+    work = tmp_path / "w"
+    assert _git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(work)).returncode == 0
+    (work / "a.txt").write_text("a")
+    _git("add", ".", cwd=work)
+    _git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "change", cwd=work)
+    head = _git("rev-parse", "HEAD", cwd=work).stdout.decode().strip()
+    assert _git("push", "-q", "origin", "main", "main:feature", cwd=work).returncode == 0
+    pipelines = project.pipelines.list(source="push", get_all=True)
+    assert sorted((p.ref, p.sha) for p in pipelines[:2]) == [("feature", head), ("main", head)]
+    assert len(runner.started) == 3  # the API commit's pipeline and one per pushed branch
+    pushed = project.pipelines.get(runner.started[-1])
+    assert pushed.source == "push"
+    assert (
+        pushed.user["username"] == gitlab_server.state.users[gitlab_server.seed.group_token.user_id].username
+    )
+
+
+def test_initialize_with_readme_and_custom_default_branch(
+    gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab
+) -> None:
+    created = gitlab_client.projects.create(
+        {
+            "name": "init",
+            "path": "init",
+            "namespace_id": gitlab_server.group.id,
+            "initialize_with_readme": True,
+            "default_branch": "develop",
+        }
+    )
+    assert (created.empty_repo, created.default_branch) == (False, "develop")
+    assert created.files.raw("README.md", ref="develop") == b"# init\n"
+    assert [b.name for b in created.branches.list()] == ["develop"]

@@ -263,7 +263,8 @@ def test_command_passes_against_a_deployed_endpoint(
     assert report["passed"] is True
     assert report["requests"] == config.rounds * len(rows) + 1
     assert len(report["predictions"]) == config.rounds * len(rows) + len(rows)
-    assert min(report["predictions"]) == 5.5 and max(report["predictions"]) == 14.5
+    assert min(report["predictions"]) == 5.5
+    assert max(report["predictions"]) == 14.5
     assert f"Smoke test of endpoint {endpoint} (stage staging)" in printed
     assert "result       : PASSED" in printed
 
@@ -294,3 +295,30 @@ def test_command_without_a_stack_says_deploy_first(
 ) -> None:
     assert smoke_test.main(["--stage", "prod", "--report", str(tmp_path / "s.json")]) == 1
     assert "deploy-prod does not exist: deploy this stage first" in capsys.readouterr().err
+
+
+def test_command_refuses_to_vouch_for_a_model_another_pipeline_replaced(
+    project_env: dict[str, str],
+    model_registry: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: Any,
+) -> None:
+    ours = model_registry.register("Approved")
+    monkeypatch.setenv("RESOLVED_MODEL_PACKAGE_ARN", ours)
+    assert (
+        deploy.main(["--stage", "staging", "--poll-seconds", "0", "--report", str(tmp_path / "d.json")]) == 0
+    )
+    # another pipeline deploys a newer package to staging before this pipeline's smoke test runs
+    theirs = model_registry.register("Approved")
+    assert (
+        deploy.main(
+            ["--stage", "staging", "--model-package-arn", theirs, "--report", str(tmp_path / "d2.json")]
+        )
+        == 0
+    )
+
+    assert smoke_test.main(["--stage", "staging", "--report", str(tmp_path / "s.json")]) == 1
+    error = capsys.readouterr().err
+    assert f"now serves {theirs}, not {ours} that this pipeline deployed" in error
+    assert not (tmp_path / "s.json").exists()

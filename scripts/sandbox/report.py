@@ -1,0 +1,88 @@
+"""The sandbox's timeline (printed) and machine-readable report (JSON).
+
+Report schema (`schema` = "sagemaker-gitlab-sandbox-report/1"), written to `.sandbox/report.json` unless
+`--report PATH` says otherwise:
+
+    {
+      "schema": "sagemaker-gitlab-sandbox-report/1",
+      "result": "passed" | "failed",
+      "started_at": "2026-01-01T00:00:00Z",       # UTC
+      "duration_s": 48.2,
+      "data": {"source": "...", "rows": 4177, "synthetic": false},
+      "project": {"name": "abalone", "id": "p-..."},
+      "stages": [
+        {"name": "package", "title": "...", "result": "passed" | "failed" | "skipped",
+         "duration_s": 3.1, "facts": {...stage-specific key facts...}, "error": null | "message"}
+      ]
+    }
+
+Facts per stage are documented in sandbox/README.md (e.g. build: `test_mse`, `model_package_arn`; staging:
+`endpoint_name`, `predictions`).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA = "sagemaker-gitlab-sandbox-report/1"
+
+
+@dataclass
+class Stage:
+    name: str
+    title: str
+    result: str = "skipped"
+    duration_s: float = 0.0
+    facts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class Report:
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    result: str = "failed"
+    duration_s: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+    project: dict[str, Any] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
+    _t0: float = field(default_factory=time.monotonic, repr=False)
+
+    def finish(self) -> None:
+        self.duration_s = round(time.monotonic() - self._t0, 2)
+        ran = [s for s in self.stages if s.result != "skipped"]
+        self.result = "passed" if ran and all(s.result == "passed" for s in self.stages) else "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        document = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {"schema": SCHEMA, **document}
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def _fact_text(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return ", ".join(_fact_text(v) for v in value[:5]) + (" …" if len(value) > 5 else "")
+    return str(value)
+
+
+def timeline(report: Report) -> str:
+    """A readable summary: one line per stage, then its key facts."""
+    marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+    lines = ["", "Sandbox lifecycle timeline", "=" * 26]
+    for stage in report.stages:
+        lines.append(f"[{marks[stage.result]}] {stage.title:<46} {stage.duration_s:7.1f} s")
+        for key, value in stage.facts.items():
+            lines.append(f"         {key}: {_fact_text(value)}")
+        if stage.error:
+            lines.append(f"         error: {stage.error}")
+    lines.append(f"Result: {report.result.upper()} in {report.duration_s:.1f} s")
+    return "\n".join(lines)

@@ -1,0 +1,194 @@
+"""scripts/package: reproducible, complete artifacts with a correct manifest."""
+
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from release.layout import project_version
+from release.package import build
+from release.render import RenderError, parse_template, set_parameter_default
+from release.zips import write_zip
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = {
+    "seeder_lambda.zip",
+    "trigger_lambda.zip",
+    "seed_build_repo.zip",
+    "seed_deploy_repo.zip",
+    "template.yaml",
+    "platform.yaml",
+}
+
+
+@pytest.fixture(scope="session")
+def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The real tree packaged twice, into two different directories, the second with a later clock."""
+    first = build(ROOT, tmp_path_factory.mktemp("dist-a"), "7.7.7", log=lambda _: None)
+    second = build(ROOT, tmp_path_factory.mktemp("dist-b"), "7.7.7", log=lambda _: None)
+    return first, second
+
+
+def test_two_builds_are_byte_identical(two_builds: tuple[Path, Path]) -> None:
+    first, second = two_builds
+    names = sorted(path.name for path in first.iterdir())
+    assert names == sorted(path.name for path in second.iterdir())
+    assert set(names) == ARTIFACTS | {"manifest.json"}
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_manifest_names_the_version_and_the_sha256_of_every_artifact(two_builds: tuple[Path, Path]) -> None:
+    directory = two_builds[0]
+    manifest = json.loads((directory / "manifest.json").read_text())
+    assert manifest["version"] == "7.7.7"
+    assert manifest["s3_prefix"] == "sagemaker-gitlab/7.7.7"
+    assert set(manifest["artifacts"]) == ARTIFACTS
+    for name, facts in manifest["artifacts"].items():
+        data = (directory / name).read_bytes()
+        assert facts == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}, name
+
+
+@pytest.mark.parametrize(
+    ("artifact", "package", "dependencies"),
+    [
+        ("seeder_lambda.zip", "seeder", ("gitlab/__init__.py", "requests/__init__.py", "boto3/__init__.py")),
+        (
+            "trigger_lambda.zip",
+            "trigger",
+            ("gitlab/__init__.py", "requests/__init__.py", "boto3/__init__.py"),
+        ),
+    ],
+)
+def test_lambda_zips_hold_the_handler_and_pinned_dependencies_for_arm64(
+    two_builds: tuple[Path, Path], artifact: str, package: str, dependencies: tuple[str, ...]
+) -> None:
+    with zipfile.ZipFile(two_builds[0] / artifact) as archive:
+        infos = archive.infolist()
+        names = {info.filename for info in infos}
+        assert f"{package}/handler.py" in names
+        sources = {
+            f"{package}/{path.relative_to(ROOT / f'{package}_lambda' / package).as_posix()}"
+            for path in (ROOT / f"{package}_lambda" / package).rglob("*.py")
+            if "__pycache__" not in path.parts
+        }
+        assert sources <= names
+        assert all(dependency in names for dependency in dependencies)
+        pins = [
+            line.split("==")
+            for line in (ROOT / f"{package}_lambda" / "requirements.txt").read_text().splitlines()
+            if "==" in line and not line.lstrip().startswith("#")
+        ]
+        installed = {
+            name.split("/")[0].lower() for name in names if name.split("/")[0].endswith(".dist-info")
+        }
+        for distribution, version in pins:
+            normalised = distribution.strip().replace("-", "_").lower()
+            assert f"{normalised}-{version.split()[0]}.dist-info" in installed, distribution
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("bin/")]
+        assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {stat.S_IMODE(info.external_attr >> 16) for info in infos} <= {0o644, 0o755}
+        assert [info.filename for info in infos] == sorted(names)
+        # No compiled extension built for another platform slipped in (python-gitlab & co are pure Python).
+        assert not [n for n in names if n.endswith(".so") and "x86_64" in n]
+
+
+@pytest.mark.parametrize(
+    ("artifact", "folder"),
+    [("seed_build_repo.zip", "seed_build_repo"), ("seed_deploy_repo.zip", "seed_deploy_repo")],
+)
+def test_seed_repo_zips_hold_the_repo_files_at_the_root(
+    two_builds: tuple[Path, Path], artifact: str, folder: str
+) -> None:
+    excluded = {
+        "__pycache__",
+        ".pytest_cache",
+        ".venv",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".git",
+        ".gitlab-ci-local",
+    }
+    expected = {
+        path.relative_to(ROOT / folder).as_posix()
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file()
+        and not excluded & set(path.relative_to(ROOT / folder).parts)
+        and path.suffix != ".pyc"
+    }
+    with zipfile.ZipFile(two_builds[0] / artifact) as archive:
+        assert set(archive.namelist()) == expected
+    assert expected  # the seed repo is not empty
+
+
+def test_rendered_templates_point_at_this_version(two_builds: tuple[Path, Path]) -> None:
+    template = parse_template((two_builds[0] / "template.yaml").read_text())
+    assert template["Parameters"]["ArtifactsPrefix"]["Default"] == "sagemaker-gitlab/7.7.7"
+    platform = parse_template((two_builds[0] / "platform.yaml").read_text())
+    assert platform["Parameters"]["ProductVersion"]["Default"] == "7.7.7"
+    committed = parse_template((ROOT / "product" / "template.yaml").read_text())
+    committed["Parameters"]["ArtifactsPrefix"]["Default"] = "sagemaker-gitlab/7.7.7"
+    assert template == committed  # nothing else changes
+
+
+def test_zip_timestamps_follow_source_date_epoch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "a.sh"
+    source.write_text("echo hi\n")
+    source.chmod(0o700)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    write_zip(tmp_path / "out.zip", [("a.sh", source)])
+    (info,) = zipfile.ZipFile(tmp_path / "out.zip").infolist()
+    assert info.date_time == (2023, 11, 14, 22, 13, 20)
+    assert stat.S_IMODE(info.external_attr >> 16) == 0o755  # executables stay executable, normalised
+
+
+def test_zip_refuses_two_files_with_the_same_archive_path(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.write_text("1")
+    two.write_text("2")
+    with pytest.raises(ValueError, match="same archive path"):
+        write_zip(tmp_path / "out.zip", [("x.py", one), ("x.py", two)])
+
+
+def test_set_parameter_default_adds_or_replaces_and_keeps_comments() -> None:
+    text = "Parameters:\n  A:\n    # why A\n    Type: String\n  B:\n    Type: String\n    Default: old\nResources: {}\n"
+    rendered = set_parameter_default(set_parameter_default(text, "A", "new-a"), "B", "new-b")
+    assert rendered == (
+        "Parameters:\n  A:\n    # why A\n    Type: String\n    Default: new-a\n  B:\n    Type: String\n"
+        "    Default: new-b\nResources: {}\n"
+    )
+    with pytest.raises(RenderError, match="not found"):
+        set_parameter_default(text, "C", "x")
+    with pytest.raises(RenderError, match="unusual characters"):
+        set_parameter_default(text, "A", "x: !Ref y")
+
+
+def test_package_cli_rejects_a_bad_version_without_building(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "python"),
+            "-m",
+            "release.package",
+            "--version",
+            "1.0 beta",
+            "--dist",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "scripts")},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "invalid version '1.0 beta'" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_default_version_is_the_project_version() -> None:
+    import tomllib
+
+    assert project_version() == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
