@@ -672,3 +672,36 @@ def test_a_broken_aws_setup_still_gets_an_answer(seeder: Seeder, monkeypatch: py
     body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith("unexpected error while reading the GitLab token (NoRegionError:")
+
+
+def test_the_lambda_entry_point_answers_cloudformation(seeder: Seeder) -> None:
+    from seeder.handler import lambda_handler
+
+    ev = event("Create", seeder.capture.url, seeder.props(GitLabGroupPath="ml/nope"))
+    lambda_handler(ev, FakeContext(60))
+    body = seeder.capture.only().body
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == "group 'ml/nope' not found or token lacks access"
+
+
+def test_a_missing_gitlab_token_secret_points_at_the_platform_stack(seeder: Seeder) -> None:
+    missing = seeder.token_secret_arn.replace("gitlab-api-token", "gone")
+    body = seeder.create(props=seeder.props(GitLabTokenSecretArn=missing))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == f"GitLab token secret {missing} not found; check the platform stack"
+
+
+def test_update_moves_the_trigger_secret_to_a_new_name(seeder: Seeder) -> None:
+    created = seeder.create()
+    assert created["Status"] == "SUCCESS"
+    token = seeder.secret()["token"]
+    new_name = TRIGGER_SECRET + "-v2"
+    body = seeder.send(
+        "Update", props=seeder.props(TriggerSecretName=new_name), old=seeder.props(), physical_id=PHYSICAL_ID
+    )
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    sm = boto3.client("secretsmanager", region_name=REGION)
+    moved = json.loads(sm.get_secret_value(SecretId=new_name)["SecretString"])
+    assert moved["token"] == token
+    assert body["Data"]["TriggerSecretArn"] == sm.describe_secret(SecretId=new_name)["ARN"]
+    assert not seeder.secret_exists()

@@ -56,11 +56,11 @@ def test_manifest_names_the_version_and_the_sha256_of_every_artifact(two_builds:
 @pytest.mark.parametrize(
     ("artifact", "package", "dependencies"),
     [
-        ("seeder_lambda.zip", "seeder", ("gitlab/__init__.py", "requests/__init__.py", "boto3/__init__.py")),
+        ("seeder_lambda.zip", "seeder", ("gitlab/__init__.py", "requests/__init__.py")),
         (
             "trigger_lambda.zip",
             "trigger",
-            ("gitlab/__init__.py", "requests/__init__.py", "boto3/__init__.py"),
+            ("gitlab/__init__.py", "requests/__init__.py"),
         ),
     ],
 )
