@@ -33,7 +33,9 @@ def _import_seed_code() -> tuple[Any, Any, Any]:
     if seed_repo not in sys.path:
         sys.path.insert(0, seed_repo)
     modules = ("hyperparameters", "local_train", "preprocess")
-    hyperparameters, local_train, preprocess = (importlib.import_module(f"pipelines.abalone.{m}") for m in modules)
+    hyperparameters, local_train, preprocess = (
+        importlib.import_module(f"pipelines.abalone.{m}") for m in modules
+    )
     return hyperparameters, local_train, preprocess
 
 

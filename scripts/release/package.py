@@ -43,7 +43,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "S3 prefix sagemaker-gitlab/VERSION",
     )
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output directory (default: dist/)")
-    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--root", type=Path, default=ROOT, help="source tree to package (default: this checkout)"
+    )
     return parser.parse_args(argv)
 
 

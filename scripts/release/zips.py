@@ -49,7 +49,7 @@ def zip_timestamp() -> tuple[int, int, int, int, int, int]:
 
 
 def is_excluded(relative: Path) -> bool:
-    if any(part in EXCLUDED_DIRS for part in relative.parts[:-1]):
+    if any(part in EXCLUDED_DIRS or part.endswith(".egg-info") for part in relative.parts[:-1]):
         return True
     name = relative.name
     return name in EXCLUDED_DIRS or name in EXCLUDED_NAMES or name.endswith(EXCLUDED_SUFFIXES)

@@ -1,8 +1,8 @@
 """scripts/run-sandbox: the whole SageMaker-project lifecycle in a local cloud, or the local cloud kept up.
 
-    scripts/run-sandbox                    # lifecycle, timeline, .sandbox/report.json; exit 1 on failure
-    scripts/run-sandbox --keep-up          # lifecycle up to production, then keep the cloud up (Ctrl-C stops)
-    scripts/run-sandbox --keep-up --until publish   # just the published product, to explore
+scripts/run-sandbox                    # lifecycle, timeline, .sandbox/report.json; exit 1 on failure
+scripts/run-sandbox --keep-up          # lifecycle up to production, then keep the cloud up (Ctrl-C stops)
+scripts/run-sandbox --keep-up --until publish   # just the published product, to explore
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--until", choices=[name for name, _, _ in STAGES], help="stop after this stage (default: all stages)"
     )
     parser.add_argument(
-        "--keep-files", action="store_true", help="keep the sandbox's temp dir (checkouts, job logs) after it stops"
+        "--keep-files",
+        action="store_true",
+        help="keep the sandbox's temp dir (checkouts, job logs) after it stops",
     )
     return parser.parse_args(argv)
 

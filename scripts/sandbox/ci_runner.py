@@ -79,8 +79,8 @@ def parse_expanded(preview_yaml: str) -> dict[str, dict[str, Any]]:
     return {
         k: v
         for k, v in document.items()
-        if isinstance(v, dict) and not k.startswith(".") and k not in reserved and "script" in v
-        or isinstance(v, dict) and "trigger" in v and not k.startswith(".")
+        if (isinstance(v, dict) and not k.startswith(".") and k not in reserved and "script" in v)
+        or (isinstance(v, dict) and "trigger" in v and not k.startswith("."))
     }
 
 
@@ -89,6 +89,16 @@ def needs_of(definition: dict[str, Any]) -> list[str]:
     for need in definition.get("needs") or []:
         names.append(need["job"] if isinstance(need, dict) else str(need))
     return names
+
+
+def manual_allows_failure(definition: dict[str, Any]) -> bool:
+    """GitLab: a manual job allows failure (does not block the pipeline) unless it says otherwise."""
+    if "allow_failure" in definition:
+        return bool(definition["allow_failure"])
+    for rule in definition.get("rules") or []:
+        if isinstance(rule, dict) and rule.get("when") == "manual" and "allow_failure" in rule:
+            return bool(rule["allow_failure"])
+    return True
 
 
 def id_token_audiences(jobs: dict[str, dict[str, Any]]) -> dict[str, str | list[str]]:
@@ -214,13 +224,27 @@ class GitlabCiLocalRunner:
         home.mkdir()
         project_path = self.state.project_full_path(project)
         git = ["git", "-c", "advice.detachedHead=false"]
-        subprocess.run([*git, "clone", "--quiet", "--no-checkout", str(project.repo), str(checkout)], check=True)
-        subprocess.run([*git, "-C", str(checkout), "checkout", "--quiet", "-B", pipeline.ref, pipeline.sha], check=True)
         subprocess.run(
-            ["git", "-C", str(checkout), "remote", "set-url", "origin", f"{self.server_url}/{project_path}.git"],
+            [*git, "clone", "--quiet", "--no-checkout", str(project.repo), str(checkout)], check=True
+        )
+        subprocess.run(
+            [*git, "-C", str(checkout), "checkout", "--quiet", "-B", pipeline.ref, pipeline.sha], check=True
+        )
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(checkout),
+                "remote",
+                "set-url",
+                "origin",
+                f"{self.server_url}/{project_path}.git",
+            ],
             check=True,
         )
-        subprocess.run(["git", "-C", str(checkout), "remote", "set-head", "origin", pipeline.ref], check=False)
+        subprocess.run(
+            ["git", "-C", str(checkout), "remote", "set-head", "origin", pipeline.ref], check=False
+        )
         variables: dict[str, str] = dict(self.group_variables)
         masked: list[str] = []
         for variable in project.variables:
@@ -297,16 +321,22 @@ class GitlabCiLocalRunner:
             text=True,
             check=False,
         )
-        definitions = parse_expanded(preview.stdout[preview.stdout.find("---") :] if preview.returncode == 0 else "")
+        definitions = parse_expanded(
+            preview.stdout[preview.stdout.find("---") :] if preview.returncode == 0 else ""
+        )
         for item in listed:
             if item["when"] == "never":
                 continue
+            definition = definitions.get(item["name"], {})
+            allow_failure = bool(item.get("allow_failure"))
+            if item["when"] == "manual":
+                allow_failure = manual_allows_failure(definition)
             run.specs[item["name"]] = JobSpec(
                 name=item["name"],
                 stage=item["stage"],
                 when=item["when"],
-                allow_failure=bool(item.get("allow_failure")),
-                needs=needs_of(definitions.get(item["name"], {})),
+                allow_failure=allow_failure,
+                needs=needs_of(definition),
             )
         if not run.specs:
             self.state.update_pipeline(pipeline, "skipped")
@@ -321,9 +351,7 @@ class GitlabCiLocalRunner:
                 allow_failure=spec.allow_failure,
             )
         self._add_id_tokens(run, definitions)
-        now = [
-            n for n, s in run.specs.items() if s.when in ACTIVE_WHEN and not waits_on_manual(n, run.specs)
-        ]
+        now = [n for n, s in run.specs.items() if s.when in ACTIVE_WHEN and not waits_on_manual(n, run.specs)]
         self.state.update_pipeline(pipeline, "running")
         ok = self._execute(run, now)
         self._settle_pipeline(run, ok)

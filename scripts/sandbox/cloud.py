@@ -76,7 +76,9 @@ class LocalCloud:
         )["ARN"]
         s3 = self.aws.client("s3")
         s3.create_bucket(Bucket=data_module.SAMPLE_FILES_BUCKET)
-        s3.put_object(Bucket=data_module.SAMPLE_FILES_BUCKET, Key=data_module.SAMPLE_KEY, Body=dataset.content)
+        s3.put_object(
+            Bucket=data_module.SAMPLE_FILES_BUCKET, Key=data_module.SAMPLE_KEY, Body=dataset.content
+        )
 
     def gitlab_client(self, token: str | None = None) -> Any:
         import gitlab

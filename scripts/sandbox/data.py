@@ -53,7 +53,7 @@ def validate(content: bytes, source: str) -> int:
 
 def synthetic(rows: int = 4177, seed: int = 7) -> bytes:
     """Rows with Abalone's schema and plausible relations (rings grow with shell weight), not real data."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
     lines = []
     for _ in range(rows):
         sex = rng.choice("MFI")
@@ -93,4 +93,3 @@ def load(path: str | None, log: Callable[[str], None], timeout_s: float = 10.0) 
         )
         content = synthetic()
         return Dataset(content, "synthetic", validate(content, "synthetic"), True)
-

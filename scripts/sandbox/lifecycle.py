@@ -38,7 +38,7 @@ PROJECT_NAME = "abalone"
 Log = Callable[[str], None]
 
 
-class StageFailure(Exception):
+class StageError(Exception):
     """A stage's expectation did not hold; the message is the report's error."""
 
 
@@ -49,7 +49,7 @@ def wait_for(what: str, predicate: Callable[[], Any], timeout_s: float, interval
         if value:
             return value
         if time.monotonic() > deadline:
-            raise StageFailure(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            raise StageError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         time.sleep(interval_s)
 
 
@@ -93,7 +93,7 @@ def run_script(ctx: Context, script: str, args: list[str], aws: bool) -> str:
     log_file.write_text(output, encoding="utf-8")
     if process.returncode != 0:
         tail = "\n".join(output.strip().splitlines()[-15:])
-        raise StageFailure(f"scripts/{script} exited {process.returncode}:\n{tail}")
+        raise StageError(f"scripts/{script} exited {process.returncode}:\n{tail}")
     return output
 
 
@@ -115,7 +115,9 @@ def job_failure(project: Any, pipeline: Any) -> str:
     for job in pipeline.jobs.list(get_all=True):
         if job.status == "failed":
             trace = project.jobs.get(job.id).trace().decode("utf-8", "replace")
-            lines.append(f"job {job.name} failed; last lines:\n" + "\n".join(trace.strip().splitlines()[-25:]))
+            lines.append(
+                f"job {job.name} failed; last lines:\n" + "\n".join(trace.strip().splitlines()[-25:])
+            )
     return "\n".join(lines) or f"pipeline {pipeline.id} is {pipeline.status}"
 
 
@@ -144,14 +146,18 @@ def sample_rows(ctx: Context, count: int = 3) -> str:
 
 def invoke(ctx: Context, endpoint: str) -> list[float]:
     body = sample_rows(ctx)
-    response = ctx.aws("sagemaker-runtime").invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body=body)
+    response = ctx.aws("sagemaker-runtime").invoke_endpoint(
+        EndpointName=endpoint, ContentType="text/csv", Body=body
+    )
     text = response["Body"].read().decode()
     return [round(float(v), 3) for v in text.replace(",", "\n").split()]
 
 
 def notifications(ctx: Context) -> list[str]:
     sqs = ctx.aws("sqs")
-    messages = sqs.receive_message(QueueUrl=ctx.facts["inbox_url"], MaxNumberOfMessages=10).get("Messages", [])
+    messages = sqs.receive_message(QueueUrl=ctx.facts["inbox_url"], MaxNumberOfMessages=10).get(
+        "Messages", []
+    )
     texts = []
     for message in messages:
         sqs.delete_message(QueueUrl=ctx.facts["inbox_url"], ReceiptHandle=message["ReceiptHandle"])
@@ -170,7 +176,7 @@ def stage_package(ctx: Context) -> dict[str, Any]:
     run_script(ctx, "package", ["--dist", str(dist)], aws=False)
     manifests = sorted(dist.glob("*/manifest.json"))
     if not manifests:
-        raise StageFailure(f"scripts/package wrote no manifest under {dist}")
+        raise StageError(f"scripts/package wrote no manifest under {dist}")
     manifest = json.loads(manifests[-1].read_text(encoding="utf-8"))
     ctx.version = manifests[-1].parent.name
     artifacts = manifest.get("artifacts", {})
@@ -206,7 +212,7 @@ def stage_publish(ctx: Context) -> dict[str, Any]:
     keys = [o["Key"] for o in ctx.aws("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
     template_key = next((k for k in keys if k.endswith(f"{ctx.version}/template.yaml")), None)
     if template_key is None:
-        raise StageFailure(f"publish left no {ctx.version}/template.yaml in s3://{bucket}")
+        raise StageError(f"publish left no {ctx.version}/template.yaml in s3://{bucket}")
     ctx.facts["template_key"] = template_key
     return {"artifacts_bucket": bucket, "objects": len(keys), "template": f"s3://{bucket}/{template_key}"}
 
@@ -237,18 +243,24 @@ def stage_create_project(ctx: Context) -> dict[str, Any]:
     if status != "CREATE_COMPLETE":
         events = cfn.describe_stack_events(StackName=ctx.project_stack)["StackEvents"]
         reasons = [e.get("ResourceStatusReason") for e in events if e.get("ResourceStatusReason")]
-        raise StageFailure(f"project stack {status}: {reasons[:3]}")
+        raise StageError(f"project stack {status}: {reasons[:3]}")
     outputs = stack_outputs(ctx, ctx.project_stack)
     ctx.facts["outputs"] = outputs
     # A subscriber to the project's notifications (as a person's e-mail would be).
     sqs, sns = ctx.aws("sqs"), ctx.aws("sns")
     inbox = sqs.create_queue(QueueName=f"{ctx.prefix}-inbox")["QueueUrl"]
-    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=outputs["NotificationTopicArn"], Protocol="sqs", Endpoint=inbox_arn)
     ctx.facts["inbox_url"] = inbox
     build, deploy = gitlab_project(ctx, "build"), gitlab_project(ctx, "deploy")
-    build_files = [f["path"] for f in build.repository_tree(recursive=True, get_all=True) if f["type"] == "blob"]
-    deploy_files = [f["path"] for f in deploy.repository_tree(recursive=True, get_all=True) if f["type"] == "blob"]
+    build_files = [
+        f["path"] for f in build.repository_tree(recursive=True, get_all=True) if f["type"] == "blob"
+    ]
+    deploy_files = [
+        f["path"] for f in deploy.repository_tree(recursive=True, get_all=True) if f["type"] == "blob"
+    ]
     return {
         "stack": ctx.project_stack,
         "build_repo": build.path_with_namespace,
@@ -264,11 +276,11 @@ def stage_build(ctx: Context) -> dict[str, Any]:
     pipeline = wait_for("the build repo's first pipeline", lambda: build.pipelines.list(get_all=True), 60)[-1]
     wait_for(f"build pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=900, interval_s=0.5)
     if pipeline.status != "success":
-        raise StageFailure(job_failure(build, pipeline))
+        raise StageError(job_failure(build, pipeline))
     sm = ctx.aws("sagemaker")
     executions = sm.list_pipeline_executions(PipelineName=ctx.prefix)["PipelineExecutionSummaries"]
     if not executions:
-        raise StageFailure(f"the build pipeline succeeded but SageMaker pipeline {ctx.prefix} never ran")
+        raise StageError(f"the build pipeline succeeded but SageMaker pipeline {ctx.prefix} never ran")
     execution_arn = executions[0]["PipelineExecutionArn"]
     execution = sm.describe_pipeline_execution(PipelineExecutionArn=execution_arn)
     steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn, SortOrder="Ascending")
@@ -279,10 +291,10 @@ def stage_build(ctx: Context) -> dict[str, Any]:
     }
     packages = sm.list_model_packages(ModelPackageGroupName=ctx.prefix)["ModelPackageSummaryList"]
     if not packages:
-        raise StageFailure(f"no model package registered in {ctx.prefix}")
+        raise StageError(f"no model package registered in {ctx.prefix}")
     package = sm.describe_model_package(ModelPackageName=packages[0]["ModelPackageArn"])
     if package["ModelApprovalStatus"] != "PendingManualApproval":
-        raise StageFailure(f"package registered as {package['ModelApprovalStatus']}, not PendingManualApproval")
+        raise StageError(f"package registered as {package['ModelApprovalStatus']}, not PendingManualApproval")
     metrics_uri = package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
     bucket, _, key = metrics_uri.removeprefix("s3://").partition("/")
     report = json.loads(ctx.aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
@@ -304,7 +316,9 @@ def stage_build(ctx: Context) -> dict[str, Any]:
 
 def _step_output(sm: Any, execution_arn: str, name: str) -> str:
     definition = json.loads(
-        sm.describe_pipeline_definition_for_execution(PipelineExecutionArn=execution_arn)["PipelineDefinition"]
+        sm.describe_pipeline_definition_for_execution(PipelineExecutionArn=execution_arn)[
+            "PipelineDefinition"
+        ]
     )
     execution_id = execution_arn.rsplit("/", 1)[-1]
     for step in definition["Steps"]:
@@ -316,7 +330,7 @@ def _step_output(sm: Any, execution_arn: str, name: str) -> str:
                     parts = [execution_id if isinstance(v, dict) else str(v) for v in values]
                     return str(uri["Std:Join"]["On"]).join(parts)
                 return str(uri)
-    raise StageFailure(f"no processing output named {name!r} in the pipeline definition")
+    raise StageError(f"no processing output named {name!r} in the pipeline definition")
 
 
 def stage_notification(ctx: Context) -> dict[str, Any]:
@@ -339,10 +353,10 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
     wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=0.5)
     jobs = job_summary(pipeline)
     if pipeline.status == "failed" or jobs.get("test-staging") != "success":
-        raise StageFailure(job_failure(deploy, pipeline))
+        raise StageError(job_failure(deploy, pipeline))
     variables = {v.key: v.value for v in pipeline.variables.list(get_all=True)}
     if variables.get("MODEL_PACKAGE_ARN") != arn:
-        raise StageFailure(f"deploy pipeline variables name {variables.get('MODEL_PACKAGE_ARN')}, not {arn}")
+        raise StageError(f"deploy pipeline variables name {variables.get('MODEL_PACKAGE_ARN')}, not {arn}")
     stack = f"sagemaker-{ctx.prefix}-deploy-staging"
     outputs = stack_outputs(ctx, stack)
     endpoint = outputs["EndpointName"]
@@ -363,19 +377,23 @@ def stage_production(ctx: Context) -> dict[str, Any]:
     pipeline = deploy.pipelines.get(ctx.facts["deploy_pipeline"])
     manual = [j for j in pipeline.jobs.list(get_all=True) if j.name == "deploy-prod"]
     if not manual or manual[0].status != "manual":
-        raise StageFailure(f"no manual deploy-prod job waiting in pipeline {pipeline.id}: {job_summary(pipeline)}")
+        raise StageError(
+            f"no manual deploy-prod job waiting in pipeline {pipeline.id}: {job_summary(pipeline)}"
+        )
     # A person (Maintainer) presses "play" on the production job.
     deploy.jobs.get(manual[0].id, lazy=True).play()
     wait_for(
         "the production jobs",
-        lambda: job_summary(pipeline).get("test-prod") in ("success", "failed", "skipped", "canceled")
-        or job_summary(pipeline).get("deploy-prod") == "failed",
+        lambda: (
+            job_summary(pipeline).get("test-prod") in ("success", "failed", "skipped", "canceled")
+            or job_summary(pipeline).get("deploy-prod") == "failed"
+        ),
         timeout_s=600,
         interval_s=0.5,
     )
     jobs = job_summary(pipeline)
     if jobs.get("test-prod") != "success":
-        raise StageFailure(job_failure(deploy, pipeline))
+        raise StageError(job_failure(deploy, pipeline))
     stack = f"sagemaker-{ctx.prefix}-deploy-prod"
     endpoint = stack_outputs(ctx, stack)["EndpointName"]
     return {
@@ -391,7 +409,9 @@ def stage_rollback(ctx: Context) -> dict[str, Any]:
     before = len(deploy_pipelines(ctx))
     notifications(ctx)
     ctx.aws("sagemaker").update_model_package(
-        ModelPackageArn=ctx.facts["package_v1"], ModelApprovalStatus="Rejected", ApprovalDescription="sandbox: rollback"
+        ModelPackageArn=ctx.facts["package_v1"],
+        ModelApprovalStatus="Rejected",
+        ApprovalDescription="sandbox: rollback",
     )
 
     def outcome() -> Any:
@@ -419,21 +439,34 @@ def stage_delete_project(ctx: Context) -> dict[str, Any]:
     )
     if stack_status(ctx, ctx.project_stack) == "DELETE_FAILED":
         events = cfn.describe_stack_events(StackName=ctx.project_stack)["StackEvents"]
-        raise StageFailure(f"project stack DELETE_FAILED: {events[0].get('ResourceStatusReason')}")
-    left = [s for s in (f"sagemaker-{ctx.prefix}-deploy-staging", f"sagemaker-{ctx.prefix}-deploy-prod") if stack_status(ctx, s) not in (None, "DELETE_COMPLETE")]
+        raise StageError(f"project stack DELETE_FAILED: {events[0].get('ResourceStatusReason')}")
+    left = [
+        s
+        for s in (f"sagemaker-{ctx.prefix}-deploy-staging", f"sagemaker-{ctx.prefix}-deploy-prod")
+        if stack_status(ctx, s) not in (None, "DELETE_COMPLETE")
+    ]
     if left:
-        raise StageFailure(f"deploy stacks still exist after the project was deleted: {left}")
-    endpoints = [e["EndpointName"] for e in ctx.aws("sagemaker").list_endpoints()["Endpoints"] if e["EndpointName"].startswith(ctx.prefix)]
+        raise StageError(f"deploy stacks still exist after the project was deleted: {left}")
+    endpoints = [
+        e["EndpointName"]
+        for e in ctx.aws("sagemaker").list_endpoints()["Endpoints"]
+        if e["EndpointName"].startswith(ctx.prefix)
+    ]
     if endpoints:
-        raise StageFailure(f"endpoints still exist after the project was deleted: {endpoints}")
+        raise StageError(f"endpoints still exist after the project was deleted: {endpoints}")
     client = ctx.cloud.gitlab_client()
     repos = {}
     for kind in ("build", "deploy"):
         project = client.projects.get(f"{GROUP_PATH}/{ctx.prefix}-model-{kind}")
         repos[project.path] = "archived" if project.archived else "active"
     if set(repos.values()) != {"archived"}:
-        raise StageFailure(f"RepositoryDeletionPolicy Archive: repos should be archived, are {repos}")
-    return {"project_stack": "DELETE_COMPLETE", "deploy_stacks": "deleted", "endpoints_left": 0, "repos": repos}
+        raise StageError(f"RepositoryDeletionPolicy Archive: repos should be archived, are {repos}")
+    return {
+        "project_stack": "DELETE_COMPLETE",
+        "deploy_stacks": "deleted",
+        "endpoints_left": 0,
+        "repos": repos,
+    }
 
 
 STAGES: list[tuple[str, str, Callable[[Context], dict[str, Any]]]] = [
@@ -461,12 +494,15 @@ def run(ctx: Context, report: Report, until: str | None = None) -> None:
         try:
             stage.facts = function(ctx)
             stage.result = "passed"
-        except StageFailure as exc:
+        except StageError as exc:
             stage.result, stage.error, failed = "failed", str(exc), True
         except Exception as exc:  # an unexpected error still ends in the report, with its place
             stage.result, failed = "failed", True
             stage.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
         stage.duration_s = round(time.monotonic() - started, 2)
-        ctx.log(f"  {stage.result} in {stage.duration_s:.1f} s" + (f": {stage.error.splitlines()[0]}" if stage.error else ""))
+        ctx.log(
+            f"  {stage.result} in {stage.duration_s:.1f} s"
+            + (f": {stage.error.splitlines()[0]}" if stage.error else "")
+        )
         if name == until:
             break

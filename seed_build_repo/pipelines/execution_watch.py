@@ -140,6 +140,8 @@ class Watcher:
     clock: Callable[[], float] = time.monotonic
     # A throttled or failed poll is retried at the next interval; only a run of them gives up.
     max_consecutive_errors: int = 5
+    # Without a status change, say what is still running this often, so a long step never looks stuck.
+    heartbeat_seconds: float = 300.0
 
     def list_steps(self) -> dict[str, StepState]:
         summaries: list[Mapping[str, Any]] = []
@@ -157,6 +159,7 @@ class Watcher:
         start = self.clock()
         seen: dict[str, StepState] = {}
         errors = 0
+        last_emit = start
         while True:
             try:
                 execution = self.client.describe_pipeline_execution(PipelineExecutionArn=self.execution_arn)
@@ -169,14 +172,22 @@ class Watcher:
                 self.emit(f"warning: polling failed ({error}); retrying in {format_duration(self.poll_seconds)}")
                 self.sleep(self.poll_seconds)
                 continue
-            elapsed = format_duration(self.clock() - start)
-            for line in step_changes(seen, states):
+            now = self.clock()
+            elapsed = format_duration(now - start)
+            changes = step_changes(seen, states)
+            for line in changes:
                 self.emit(f"[{elapsed:>8}] {line}")
+            if changes:
+                last_emit = now
+            elif now - last_emit >= self.heartbeat_seconds:
+                running = ", ".join(sorted(s.name for s in states.values() if s.status == "Executing"))
+                self.emit(f"[{elapsed:>8}] still running: {running or 'waiting for the next step'}")
+                last_emit = now
             seen = states
             status = execution.get("PipelineExecutionStatus", "Unknown")
             if status in TERMINAL_EXECUTION_STATUSES:
                 return status, states, execution
-            if self.clock() - start > self.timeout_seconds:
+            if now - start > self.timeout_seconds:
                 self.emit(
                     f"stopped waiting after {format_duration(self.timeout_seconds)}; the execution is still "
                     f"{status}: {self.execution_arn}"

@@ -311,3 +311,67 @@ def test_scripts_run_with_the_definitions_arguments_and_the_gate_path_exists(
         node = node[key]
     assert isinstance(node, float)
     assert node > 0
+
+
+# ---- each job step's arguments are a valid request for the API that SageMaker calls -----------
+
+_EXPRESSIONS = ("Get", "Std:Join", "Std:JsonGet")
+_PLACEHOLDERS = {"string": "placeholder", "integer": 1, "long": 1, "float": 1.0, "double": 1.0, "boolean": True}
+
+
+def _resolve_expressions(value: Any, shape: Any) -> Any:
+    """Replace pipeline expressions with a value of the type the API expects at that place.
+
+    A type mismatch (an expression where the API wants a list or a structure) is left in, so that
+    validation fails on it.
+    """
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _EXPRESSIONS:
+        return _PLACEHOLDERS.get(shape.type_name, value)
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {k: _resolve_expressions(v, shape.members[k]) if k in shape.members else v for k, v in value.items()}
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_resolve_expressions(v, shape.member) for v in value]
+    if shape.type_name == "map" and isinstance(value, dict):
+        return {k: _resolve_expressions(v, shape.value) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(
+    ("step_name", "operation", "service_filled"),
+    [
+        ("Preprocess", "CreateProcessingJob", {"ProcessingJobName": "job"}),
+        ("Evaluate", "CreateProcessingJob", {"ProcessingJobName": "job"}),
+        ("Train", "CreateTrainingJob", {"TrainingJobName": "job"}),
+        ("RegisterModel", "CreateModelPackage", {}),
+    ],
+)
+def test_step_arguments_validate_against_the_sagemaker_api_model(
+    steps: dict[str, dict[str, Any]], step_name: str, operation: str, service_filled: dict[str, str]
+) -> None:
+    import botocore.session
+    from botocore.exceptions import ParamValidationError
+    from botocore.validate import ParamValidator
+
+    input_shape = botocore.session.get_session().get_service_model("sagemaker").operation_model(operation).input_shape
+    arguments = {**steps[step_name]["Arguments"], **service_filled}
+    unknown = set(arguments) - set(input_shape.members)
+    assert not unknown, f"{step_name} has fields {operation} does not take: {unknown}"
+    report = ParamValidator().validate(_resolve_expressions(arguments, input_shape), input_shape)
+    if report.has_errors():
+        raise ParamValidationError(report=report.generate_report())
+
+
+def test_the_api_model_check_catches_a_broken_argument(steps: dict[str, dict[str, Any]]) -> None:
+    import botocore.session
+    from botocore.validate import ParamValidator
+
+    input_shape = (
+        botocore.session.get_session().get_service_model("sagemaker").operation_model("CreateTrainingJob").input_shape
+    )
+    broken = json.loads(json.dumps(steps["Train"]["Arguments"]))
+    broken["TrainingJobName"] = "job"
+    broken["ResourceConfig"]["InstanceCount"] = "one"
+    del broken["OutputDataConfig"]
+    report = ParamValidator().validate(_resolve_expressions(broken, input_shape), input_shape)
+    assert "InstanceCount" in report.generate_report()
+    assert "OutputDataConfig" in report.generate_report()

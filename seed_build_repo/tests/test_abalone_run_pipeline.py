@@ -156,7 +156,7 @@ class ScriptedClient:
         return page
 
 
-def _watch(client: ScriptedClient, timeout: float = 3600) -> tuple[list[str], tuple[Any, ...]]:
+def _watch(client: ScriptedClient, timeout: float = 3600, heartbeat: float = 3600) -> tuple[list[str], tuple[Any, ...]]:
     lines: list[str] = []
     ticks = iter(range(0, 10_000, 30))
     watcher = execution_watch.Watcher(
@@ -165,6 +165,7 @@ def _watch(client: ScriptedClient, timeout: float = 3600) -> tuple[list[str], tu
         emit=lines.append,
         poll_seconds=30,
         timeout_seconds=timeout,
+        heartbeat_seconds=heartbeat,
         sleep=lambda _: None,
         clock=lambda: float(next(ticks)),
     )
@@ -282,6 +283,18 @@ def test_execution_failure_without_a_failed_step_is_still_explained() -> None:
     _, (status, states, execution) = _watch(ScriptedClient([("Failed", [])], failure="role cannot be assumed"))
     assert status == "Failed"
     assert execution_watch.failure_lines(states, execution) == ["execution: role cannot be assumed"]
+
+
+def test_watcher_says_what_is_still_running_during_a_long_step() -> None:
+    long_step = ("Executing", [_step("Preprocess", "Succeeded", 0, 5), _step("Train", "Executing", 6)])
+    polls = [long_step] * 7 + [
+        ("Succeeded", [_step("Preprocess", "Succeeded", 0, 5), _step("Train", "Succeeded", 6, 200)])
+    ]
+    lines, _ = _watch(ScriptedClient(polls), heartbeat=90)
+    text = [line.split("] ", 1)[1] for line in lines]
+    # Polls every 30 s: the change at 30 s, then a reminder every 90 s without one.
+    assert text.count("still running: Train") == 2
+    assert text[-1].startswith("Train                Succeeded")
 
 
 def test_watcher_gives_up_after_the_timeout_and_says_so() -> None:

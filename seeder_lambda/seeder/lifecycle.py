@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from seeder import cfn_response, deploy_stacks, logs, names, redact, seed_archive, trigger_secret
 from seeder.deadline import Deadline
@@ -25,6 +26,10 @@ SEED_COMMIT_MESSAGE = "Initial commit: SageMaker project seed code"
 DEPLOY_SEED_COMMIT_MESSAGE = SEED_COMMIT_MESSAGE + "\n\n[skip ci]"
 
 
+# Bounded AWS calls, so the deadline guard is a last resort rather than the usual way a stuck call ends.
+_AWS_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 4})
+
+
 class Aws:
     """The AWS clients of one invocation, created on first use (inside the answer-always guard)."""
 
@@ -33,7 +38,7 @@ class Aws:
 
     def _client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service)  # type: ignore[call-overload]
+            self._clients[service] = boto3.client(service, config=_AWS_CONFIG)  # type: ignore[call-overload]
         return self._clients[service]
 
     @property

@@ -146,6 +146,20 @@ def test_zip_timestamps_follow_source_date_epoch(tmp_path: Path, monkeypatch: py
     assert stat.S_IMODE(info.external_attr >> 16) == 0o755  # executables stay executable, normalised
 
 
+def test_caches_virtualenvs_and_vcs_data_are_never_shipped(tmp_path: Path) -> None:
+    from release.zips import tree_files
+
+    for relative in (
+        "keep.py", ".gitlab-ci.yml", "pkg/mod.py",
+        "pkg/__pycache__/mod.cpython-313.pyc", "other.pyc", ".venv/lib/x.py", ".git/HEAD",
+        ".pytest_cache/v", "node_modules/a/index.js", "pkg.egg-info/PKG-INFO", ".coverage", "dist/a.zip",
+    ):  # fmt: skip
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    assert sorted(name for name, _ in tree_files(tmp_path)) == [".gitlab-ci.yml", "keep.py", "pkg/mod.py"]
+
+
 def test_zip_refuses_two_files_with_the_same_archive_path(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
     one.write_text("1")

@@ -213,3 +213,24 @@ def test_stack_failure_reports_the_failed_resources() -> None:
             match=r"(?s)ended ROLLBACK_COMPLETE.*LaunchRole: User is not authorized to perform: iam:CreateRole",
         ):
             deploy_stack(cfn, "platform", URL_1, [], [], [], lambda _: None, poll_seconds=0)  # type: ignore[arg-type]
+
+
+def test_credential_region_and_other_errors_say_what_to_do() -> None:
+    from botocore.exceptions import NoCredentialsError, NoRegionError
+
+    assert "AWS_ENDPOINT_URL" in explain(NoCredentialsError(), doing="reading your identity")
+    assert "pass --region or set AWS_REGION" in explain(NoRegionError())
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "DescribeStacks")
+    assert explain(throttled, service="cloudformation", doing="waiting") == (
+        "cloudformation:DescribeStacks failed while waiting: Throttling: Rate exceeded"
+    )
+    denied = ClientError(
+        {
+            "Error": {
+                "Code": "AccessDenied",
+                "Message": "not authorized to perform: ssm:PutParameter on resource",
+            }
+        },
+        "PutParameter",
+    )
+    assert "ssm:PutParameter" in explain(denied)  # service taken from AWS's message when not given

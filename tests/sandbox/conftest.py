@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sandbox.local_aws.server import LocalAws
 
 

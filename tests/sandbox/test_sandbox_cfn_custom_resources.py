@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-SOURCE = '''
+SOURCE = """
 import json, os, urllib.request
 import boto3
 
@@ -30,7 +30,7 @@ def handler(event, context):
         event["ResponseURL"], data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""}
     )
     urllib.request.urlopen(request).read()
-'''
+"""
 
 
 def _template(function_arn: str, fail_on: str = "") -> str:
@@ -83,7 +83,9 @@ def test_create_answers_with_data_and_delete_sends_physical_id(local_aws, seeder
     [delete] = _requests(local_aws, "Delete")
     assert delete["PhysicalResourceId"] == "gitlab:ml/team/p-1"
     assert delete["ResourceProperties"]["Name"] == "p-1"
-    assert cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"][0]["StackName"] == "project"
+    assert (
+        cfn.list_stacks(StackStatusFilter=["DELETE_COMPLETE"])["StackSummaries"][0]["StackName"] == "project"
+    )
 
 
 def test_failed_create_rolls_the_stack_back_and_deletes_what_was_made(local_aws, seeder):
@@ -96,9 +98,13 @@ def test_failed_create_rolls_the_stack_back_and_deletes_what_was_made(local_aws,
             break
         time.sleep(0.05)
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
-    reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="project")["StackEvents"]]
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in cfn.describe_stack_events(StackName="project")["StackEvents"]
+    ]
     assert any(
-        "Received response status [FAILED] from custom resource. Message returned: group 'ml/team' not found" in r
+        "Received response status [FAILED] from custom resource. Message returned: group 'ml/team' not found"
+        in r
         for r in reasons
     )
     # CloudFormation's rollback deletes the custom resource too, with the id its failed Create returned.

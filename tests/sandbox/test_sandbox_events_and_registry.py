@@ -7,14 +7,14 @@ import time
 
 import pytest
 
-RECORDER = '''
+RECORDER = """
 import json, boto3
 
 def handler(event, context):
     if isinstance(event, dict) and event.get("detail", {}).get("ModelApprovalStatus") == "Rejected":
         raise RuntimeError("gitlab unavailable")
     boto3.client("s3").put_object(Bucket="received", Key=context.aws_request_id, Body=json.dumps(event))
-'''
+"""
 
 GROUP = "p-1"
 
@@ -35,7 +35,9 @@ def approval_rule(local_aws, make_function):
     function_arn = make_function("trigger", RECORDER, Timeout=30)
     sqs = local_aws.client("sqs")
     dlq_url = sqs.create_queue(QueueName="trigger-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     events = local_aws.client("events")
     events.put_rule(
         Name="approvals",
@@ -89,7 +91,9 @@ def test_registration_and_approval_reach_the_lambda_target_as_sagemaker_events(l
     assert isinstance(approved["detail"]["CreationTime"], int)
     assert approved["time"].endswith("Z")
     # SageMaker keeps metadata that an approval-only update does not mention (moto used to drop it).
-    assert sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"] == {"GitCommit": "abc123"}
+    assert sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"] == {
+        "GitCommit": "abc123"
+    }
 
 
 def test_metadata_only_update_emits_no_event(local_aws, approval_rule):
@@ -121,9 +125,14 @@ def test_sns_target_with_input_transformer_reaches_an_sqs_subscriber(local_aws):
     sns, sqs, events = local_aws.client("sns"), local_aws.client("sqs"), local_aws.client("events")
     topic = sns.create_topic(Name="notifications")["TopicArn"]
     queue_url = sqs.create_queue(QueueName="inbox")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-    events.put_rule(Name="pending", EventPattern=json.dumps({"detail": {"ModelApprovalStatus": ["PendingManualApproval"]}}))
+    events.put_rule(
+        Name="pending",
+        EventPattern=json.dumps({"detail": {"ModelApprovalStatus": ["PendingManualApproval"]}}),
+    )
     events.put_targets(
         Rule="pending",
         Targets=[

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-SOURCE = '''
+SOURCE = """
 import json, os
 import boto3
 
@@ -25,7 +25,7 @@ def handler(event, context):
         "region": os.environ["AWS_REGION"],
         "identity": identity,
     }
-'''
+"""
 
 
 def test_invoke_runs_handler_with_environment_context_and_role(local_aws, make_function):

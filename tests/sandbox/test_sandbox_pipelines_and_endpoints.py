@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-PREPARE = '''
+PREPARE = """
 import argparse, os
 import numpy as np
 p = argparse.ArgumentParser(); p.add_argument("--out"); p.add_argument("--rows", type=int)
@@ -25,9 +25,9 @@ x = rng.uniform(0, 1, size=(a.rows, 2))
 y = 3 * x[:, 0] + x[:, 1]
 os.makedirs(a.out, exist_ok=True)
 np.savetxt(os.path.join(a.out, "train.csv"), np.column_stack([y, x]), delimiter=",")
-'''
+"""
 
-EVALUATE = '''
+EVALUATE = """
 import argparse, json, os, tarfile
 import numpy as np, xgboost as xgb
 p = argparse.ArgumentParser(); p.add_argument("--model"); p.add_argument("--data"); p.add_argument("--out")
@@ -39,7 +39,7 @@ d = np.loadtxt(os.path.join(a.data, "train.csv"), delimiter=",")
 mse = float(np.mean((b.predict(xgb.DMatrix(d[:, 1:])) - d[:, 0]) ** 2))
 os.makedirs(a.out, exist_ok=True)
 json.dump({"regression_metrics": {"mse": {"value": mse}}}, open(os.path.join(a.out, "evaluation.json"), "w"))
-'''
+"""
 
 BUCKET = "art"
 PREFIX = {"Std:Join": {"On": "/", "Values": ["s3://art/runs", {"Get": "Execution.PipelineExecutionId"}]}}
@@ -72,15 +72,33 @@ def _definition() -> dict:
                         "ImageUri": "sklearn",
                         "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/prepare.py"],
                         "ContainerArguments": [
-                            "--out", "/opt/ml/processing/train",
-                            "--rows", {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Rows"}]}},
+                            "--out",
+                            "/opt/ml/processing/train",
+                            "--rows",
+                            {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Rows"}]}},
                         ],
                     },
                     "ProcessingInputs": [
-                        {"InputName": "code", "S3Input": {"S3Uri": "s3://art/code/prepare.py", "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix"}}
+                        {
+                            "InputName": "code",
+                            "S3Input": {
+                                "S3Uri": "s3://art/code/prepare.py",
+                                "LocalPath": "/opt/ml/processing/input/code",
+                                "S3DataType": "S3Prefix",
+                            },
+                        }
                     ],
                     "ProcessingOutputConfig": {
-                        "Outputs": [{"OutputName": "train", "S3Output": {"S3Uri": _join("train"), "LocalPath": "/opt/ml/processing/train", "S3UploadMode": "EndOfJob"}}]
+                        "Outputs": [
+                            {
+                                "OutputName": "train",
+                                "S3Output": {
+                                    "S3Uri": _join("train"),
+                                    "LocalPath": "/opt/ml/processing/train",
+                                    "S3UploadMode": "EndOfJob",
+                                },
+                            }
+                        ]
                     },
                 },
             },
@@ -88,10 +106,29 @@ def _definition() -> dict:
                 "Name": "Train",
                 "Type": "Training",
                 "Arguments": {
-                    "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1", "TrainingInputMode": "File"},
-                    "HyperParameters": {"objective": "reg:squarederror", "num_round": "30", "max_depth": "3", "eta": "0.3"},
+                    "AlgorithmSpecification": {
+                        "TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+                        "TrainingInputMode": "File",
+                    },
+                    "HyperParameters": {
+                        "objective": "reg:squarederror",
+                        "num_round": "30",
+                        "max_depth": "3",
+                        "eta": "0.3",
+                    },
                     "InputDataConfig": [
-                        {"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}}}}
+                        {
+                            "ChannelName": "train",
+                            "ContentType": "text/csv",
+                            "DataSource": {
+                                "S3DataSource": {
+                                    "S3DataType": "S3Prefix",
+                                    "S3Uri": {
+                                        "Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+                                    },
+                                }
+                            },
+                        }
                     ],
                     "OutputDataConfig": {"S3OutputPath": _join("model")},
                 },
@@ -103,24 +140,71 @@ def _definition() -> dict:
                     "AppSpecification": {
                         "ImageUri": "xgboost",
                         "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/evaluate.py"],
-                        "ContainerArguments": ["--model", "/opt/ml/processing/model", "--data", "/opt/ml/processing/data", "--out", "/opt/ml/processing/evaluation"],
+                        "ContainerArguments": [
+                            "--model",
+                            "/opt/ml/processing/model",
+                            "--data",
+                            "/opt/ml/processing/data",
+                            "--out",
+                            "/opt/ml/processing/evaluation",
+                        ],
                     },
                     "ProcessingInputs": [
-                        {"InputName": "model", "S3Input": {"S3Uri": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}, "LocalPath": "/opt/ml/processing/model", "S3DataType": "S3Prefix"}},
-                        {"InputName": "data", "S3Input": {"S3Uri": {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"}, "LocalPath": "/opt/ml/processing/data", "S3DataType": "S3Prefix"}},
-                        {"InputName": "code", "S3Input": {"S3Uri": "s3://art/code/evaluate.py", "LocalPath": "/opt/ml/processing/input/code", "S3DataType": "S3Prefix"}},
+                        {
+                            "InputName": "model",
+                            "S3Input": {
+                                "S3Uri": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"},
+                                "LocalPath": "/opt/ml/processing/model",
+                                "S3DataType": "S3Prefix",
+                            },
+                        },
+                        {
+                            "InputName": "data",
+                            "S3Input": {
+                                "S3Uri": {
+                                    "Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
+                                },
+                                "LocalPath": "/opt/ml/processing/data",
+                                "S3DataType": "S3Prefix",
+                            },
+                        },
+                        {
+                            "InputName": "code",
+                            "S3Input": {
+                                "S3Uri": "s3://art/code/evaluate.py",
+                                "LocalPath": "/opt/ml/processing/input/code",
+                                "S3DataType": "S3Prefix",
+                            },
+                        },
                     ],
                     "ProcessingOutputConfig": {
-                        "Outputs": [{"OutputName": "evaluation", "S3Output": {"S3Uri": _join("evaluation"), "LocalPath": "/opt/ml/processing/evaluation", "S3UploadMode": "EndOfJob"}}]
+                        "Outputs": [
+                            {
+                                "OutputName": "evaluation",
+                                "S3Output": {
+                                    "S3Uri": _join("evaluation"),
+                                    "LocalPath": "/opt/ml/processing/evaluation",
+                                    "S3UploadMode": "EndOfJob",
+                                },
+                            }
+                        ]
                     },
                 },
-                "PropertyFiles": [{"PropertyFileName": "Report", "OutputName": "evaluation", "FilePath": "evaluation.json"}],
+                "PropertyFiles": [
+                    {"PropertyFileName": "Report", "OutputName": "evaluation", "FilePath": "evaluation.json"}
+                ],
             },
             {
                 "Name": "Gate",
                 "Type": "Condition",
                 "Arguments": {
-                    "Conditions": [{"Type": "LessThanOrEqualTo", "LeftValue": mse, "RightValue": {"Get": "Parameters.MseThreshold"}}],
+                    "Conditions": [
+                        {
+                            "Type": "LessThanOrEqualTo",
+                            "LeftValue": mse,
+                            "RightValue": {"Get": "Parameters.MseThreshold"},
+                        }
+                    ],
                     "IfSteps": [
                         {
                             "Name": "Register",
@@ -129,9 +213,33 @@ def _definition() -> dict:
                                 "ModelPackageGroupName": "p-1",
                                 "ModelApprovalStatus": {"Get": "Parameters.ApprovalStatus"},
                                 "CustomerMetadataProperties": {"GitCommit": "abc"},
-                                "ModelMetrics": {"ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": {"Std:Join": {"On": "/", "Values": [{"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"}, "evaluation.json"]}}}}},
+                                "ModelMetrics": {
+                                    "ModelQuality": {
+                                        "Statistics": {
+                                            "ContentType": "application/json",
+                                            "S3Uri": {
+                                                "Std:Join": {
+                                                    "On": "/",
+                                                    "Values": [
+                                                        {
+                                                            "Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"
+                                                        },
+                                                        "evaluation.json",
+                                                    ],
+                                                }
+                                            },
+                                        }
+                                    }
+                                },
                                 "InferenceSpecification": {
-                                    "Containers": [{"Image": "xgboost", "ModelDataUrl": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}}],
+                                    "Containers": [
+                                        {
+                                            "Image": "xgboost",
+                                            "ModelDataUrl": {
+                                                "Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"
+                                            },
+                                        }
+                                    ],
                                     "SupportedContentTypes": ["text/csv"],
                                     "SupportedResponseMIMETypes": ["text/csv"],
                                 },
@@ -142,7 +250,14 @@ def _definition() -> dict:
                         {
                             "Name": "TooHigh",
                             "Type": "Fail",
-                            "Arguments": {"ErrorMessage": {"Std:Join": {"On": " ", "Values": ["MSE", mse, "above", {"Get": "Parameters.MseThreshold"}]}}},
+                            "Arguments": {
+                                "ErrorMessage": {
+                                    "Std:Join": {
+                                        "On": " ",
+                                        "Values": ["MSE", mse, "above", {"Get": "Parameters.MseThreshold"}],
+                                    }
+                                }
+                            },
                         }
                     ],
                 },
@@ -159,7 +274,11 @@ def pipeline(local_aws):
     s3.put_object(Bucket=BUCKET, Key="code/evaluate.py", Body=EVALUATE)
     sm = local_aws.client("sagemaker")
     sm.create_model_package_group(ModelPackageGroupName="p-1")
-    sm.create_pipeline(PipelineName="p-1", PipelineDefinition=json.dumps(_definition()), RoleArn="arn:aws:iam::123456789012:role/r")
+    sm.create_pipeline(
+        PipelineName="p-1",
+        PipelineDefinition=json.dumps(_definition()),
+        RoleArn="arn:aws:iam::123456789012:role/r",
+    )
     return sm
 
 
@@ -185,7 +304,9 @@ def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
     assert all(s["StepStatus"] == "Succeeded" and s["EndTime"] >= s["StartTime"] for s in steps)
     by_name = {s["StepName"]: s for s in steps}
     assert by_name["Gate"]["Metadata"]["Condition"]["Outcome"] == "True"
-    assert by_name["Train"]["Metadata"]["TrainingJob"]["Arn"].startswith("arn:aws:sagemaker:us-east-1:123456789012:training-job/pipelines-")
+    assert by_name["Train"]["Metadata"]["TrainingJob"]["Arn"].startswith(
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/pipelines-"
+    )
     package_arn = by_name["Register"]["Metadata"]["RegisterModel"]["Arn"]
     package = pipeline.describe_model_package(ModelPackageName=package_arn)
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
@@ -202,8 +323,22 @@ def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
     assert 0 <= report["regression_metrics"]["mse"]["value"] <= 1.0
 
     # The registered model, deployed, answers with the trained booster's predictions.
-    pipeline.create_model(ModelName="m", ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer={"ModelPackageName": package_arn})
-    pipeline.create_endpoint_config(EndpointConfigName="c", ProductionVariants=[{"VariantName": "AllTraffic", "ModelName": "m", "InstanceType": "ml.m5.large", "InitialInstanceCount": 1}])
+    pipeline.create_model(
+        ModelName="m",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+        PrimaryContainer={"ModelPackageName": package_arn},
+    )
+    pipeline.create_endpoint_config(
+        EndpointConfigName="c",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "m",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+    )
     pipeline.create_endpoint(EndpointName="p-1-staging", EndpointConfigName="c")
     rows = np.array([[0.1, 0.2], [0.9, 0.5], [0.5, 0.5]])
     body = "\n".join(",".join(str(v) for v in row) for row in rows)
@@ -220,7 +355,9 @@ def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
 
     with pytest.raises(runtime.exceptions.ModelError):
         runtime.invoke_endpoint(EndpointName="p-1-staging", ContentType="text/csv", Body="1,2,3,4")
-    with pytest.raises(runtime.exceptions.ValidationError, match="Endpoint nope of account 123456789012 not found"):
+    with pytest.raises(
+        runtime.exceptions.ValidationError, match="Endpoint nope of account 123456789012 not found"
+    ):
         runtime.invoke_endpoint(EndpointName="nope", ContentType="text/csv", Body="1,2")
 
 
@@ -238,7 +375,9 @@ def test_condition_false_runs_the_fail_step_with_its_message(local_aws, pipeline
 
 
 def test_a_failing_processing_script_fails_its_step_with_the_output_tail(local_aws, pipeline):
-    local_aws.client("s3").put_object(Bucket=BUCKET, Key="code/prepare.py", Body="raise SystemExit('no data here')")
+    local_aws.client("s3").put_object(
+        Bucket=BUCKET, Key="code/prepare.py", Body="raise SystemExit('no data here')"
+    )
     execution, steps = _run(pipeline)
     assert execution["PipelineExecutionStatus"] == "Failed"
     assert [s["StepName"] for s in steps] == ["Prepare"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sandbox.local_aws import lambda_hooks
 from sandbox.local_aws.patching import Patches
@@ -119,7 +119,8 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         from moto.cloudformation.models import cloudformation_backends
 
         properties = cloudformation_json["Properties"]
-        resource = CustomModel(region_name, str(uuid.uuid4()), kwargs["LogicalId"], resource_name)
+        model: Any = CustomModel  # moto declares it abstract; CloudFormation instantiates it all the same
+        resource = model(region_name, str(uuid.uuid4()), kwargs["LogicalId"], resource_name)
         resource.sandbox_service_token = properties["ServiceToken"]
         resource.sandbox_stack_id = kwargs["StackId"]
         resource.sandbox_resource_type = kwargs["ResourceType"]
@@ -129,9 +130,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         stack = cloudformation_backends[account_id][region_name].get_stack(kwargs["StackId"])
         stack.add_custom_resource(resource)
         event = _request(state, resource, "Create")
-        state.background(
-            f"cfn-create-{resource.logical_id}", lambda: _run_create(state, resource, event)
-        )
+        state.background(f"cfn-create-{resource.logical_id}", lambda: _run_create(state, resource, event))
         return resource
 
     def delete(self: Any, account_id: str, region_name: str) -> None:
@@ -145,8 +144,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
             raise RuntimeError(f"Custom resource {self.logical_id} did not answer the Delete request")
         if response.status != "SUCCESS":
             raise RuntimeError(
-                "Received response status [FAILED] from custom resource. "
-                f"Message returned: {response.reason}"
+                f"Received response status [FAILED] from custom resource. Message returned: {response.reason}"
             )
 
     original_map_delete = ResourceMap.delete
@@ -155,7 +153,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         # CloudFormation deletes dependents first: a custom resource before its ServiceToken function.
         for logical_id, parsed in list(self._parsed_resources.items()):
             if isinstance(parsed, CustomModel):
-                parsed.delete(self._account_id, self._region_name)
+                cast(Any, parsed).delete(self._account_id, self._region_name)
                 self._parsed_resources.pop(logical_id)
                 self._resource_json_map = {
                     k: v for k, v in self._resource_json_map.items() if k != logical_id
@@ -211,7 +209,11 @@ def install(patches: Patches, state: LocalAwsState) -> None:
             if stack.status == "DELETE_FAILED":
                 self.stacks[stack_id] = self.deleted_stacks.pop(stack_id)
 
-    patches.set(CustomModel, "create_from_cloudformation_json", classmethod(create_from_cloudformation_json))
+    patches.set(
+        CustomModel,
+        "create_from_cloudformation_json",
+        classmethod(cast(Any, create_from_cloudformation_json)),
+    )
     patches.set(CustomModel, "delete", delete)
     patches.set(ResourceMap, "delete", resource_map_delete)
     patches.set(CloudFormationResponse, "process_cfn_response", process_cfn_response)

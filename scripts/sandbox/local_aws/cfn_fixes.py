@@ -14,10 +14,7 @@ from sandbox.local_aws.state import LocalAwsState
 
 
 def kms_tags(tags: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [
-        {"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t
-        for t in tags
-    ]
+    return [{"TagKey": t["Key"], "TagValue": t["Value"]} if "Key" in t else t for t in tags]
 
 
 def install(patches: Patches, state: LocalAwsState) -> None:
@@ -28,6 +25,8 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     def create_key(cls: Any, resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
         properties = dict(cloudformation_json.get("Properties", {}))
         properties["Tags"] = kms_tags(properties.get("Tags", []))
-        return original(cls, resource_name, {**cloudformation_json, "Properties": properties}, *args, **kwargs)
+        return original(
+            cls, resource_name, {**cloudformation_json, "Properties": properties}, *args, **kwargs
+        )
 
     patches.set(Key, "create_from_cloudformation_json", classmethod(create_key))

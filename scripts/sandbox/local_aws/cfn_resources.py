@@ -23,6 +23,9 @@ from sandbox.local_aws.state import LocalAwsState
 class _Resource:
     """The part of moto's CloudFormationModel protocol that ResourceMap uses."""
 
+    account_id = ""
+    region_name = ""
+
     def __init__(self, name: str, attributes: dict[str, str]) -> None:
         self.name = name
         self.attributes = attributes
@@ -131,4 +134,9 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     logger.addHandler(handler)
     logger.propagate = False
     warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
-    state.cleanups.append(lambda: (logger.removeHandler(handler), setattr(logger, "propagate", True)))
+
+    def cleanup() -> None:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+    state.cleanups.append(cleanup)

@@ -15,10 +15,11 @@ event age, resource-based permission checks (AWS::Lambda::Permission is not enfo
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 import json
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sandbox.local_aws import lambda_hooks
 from sandbox.local_aws.patching import Patches
@@ -43,13 +44,13 @@ def transform(target: dict[str, Any], event: dict[str, Any]) -> Any:
     if "Input" in target:
         return json.loads(target["Input"])
     if "InputTransformer" in target:
-        from moto.events.models import EventTemplateParser
+        from moto.events.models import EventTemplateParser  # type: ignore[attr-defined]
 
         transformer = target["InputTransformer"]
         rendered = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=event,
+            event=cast(Any, event),
         )
         return rendered
     if target.get("InputPath"):
@@ -112,6 +113,12 @@ def deliver_to_sns(target: dict[str, Any], payload: Any) -> None:
     sns_backends[account][region].publish(message=message, arn=arn)
 
 
+def _delivery(
+    state: LocalAwsState, target: dict[str, Any], payload: Any, rule_arn: str
+) -> Callable[[], None]:
+    return lambda: deliver_to_lambda(state, target, payload, rule_arn)
+
+
 def install(patches: Patches, state: LocalAwsState) -> None:
     from moto.events.models import Rule
 
@@ -129,10 +136,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         for target in ours:
             payload = transform(target, event)
             if _service(target) == "lambda":
-                state.background(
-                    f"events-{self.name}",
-                    lambda t=target, p=payload: deliver_to_lambda(state, t, p, self.arn),
-                )
+                state.background(f"events-{self.name}", _delivery(state, target, payload, self.arn))
             else:
                 deliver_to_sns(target, payload)
         if theirs:

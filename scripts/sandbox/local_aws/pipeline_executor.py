@@ -42,7 +42,6 @@ from sandbox.local_aws.pipeline_expressions import (
     ExpressionError,
     Scope,
     condition,
-    json_path,
     parameter_values,
     resolve,
 )
@@ -51,7 +50,7 @@ _STEP_REF = re.compile(r"Steps\.([A-Za-z0-9_\-]+)")
 _SUPPORTED = {"Processing", "Training", "Condition", "Fail", "RegisterModel", "Model"}
 
 
-class StepFailure(Exception):
+class StepError(Exception):
     """The step failed; the message is its FailureReason."""
 
 
@@ -148,7 +147,7 @@ class Storage:
                 self.client.download_file(bucket, key, str(destination))
                 count += 1
         if count == 0:
-            raise StepFailure(f"ClientError: no S3 objects found under {uri}")
+            raise StepError(f"ClientError: no S3 objects found under {uri}")
         return count
 
     def upload_dir(self, source: Path, uri: str) -> None:
@@ -236,8 +235,12 @@ class Executor:
                     branch = step["Arguments"].get("IfSteps" if outcome else "ElseSteps", [])
                     chosen.update(s["Name"] for s in branch)
         if failures:
-            fail_messages = [r.failure_reason for r in self.records if r.step_type == "Fail" and r.failure_reason]
-            self._finish("Failed", fail_messages[0] if fail_messages else "Step failure: One or multiple steps failed.")
+            fail_messages = [
+                r.failure_reason for r in self.records if r.step_type == "Fail" and r.failure_reason
+            ]
+            self._finish(
+                "Failed", fail_messages[0] if fail_messages else "Step failure: One or multiple steps failed."
+            )
         else:
             self._finish("Succeeded", None)
 
@@ -252,12 +255,12 @@ class Executor:
         self.records.append(record)
         try:
             if step["Type"] not in _SUPPORTED:
-                raise StepFailure(f"Sandbox: step type {step['Type']} is not emulated (see sandbox README)")
+                raise StepError(f"Sandbox: step type {step['Type']} is not emulated (see sandbox README)")
             handler = getattr(self, f"_step_{step['Type'].lower()}")
             properties = handler(step, record)
             self.scope.steps[step["Name"]] = properties
             record.status = "Succeeded"
-        except (StepFailure, ExpressionError, xgboost_container.ContainerError) as exc:
+        except (StepError, ExpressionError, xgboost_container.ContainerError) as exc:
             record.status = "Failed"
             record.failure_reason = str(exc)
         except Exception as exc:  # an emulation bug must still end the step, with its cause visible
@@ -279,9 +282,9 @@ class Executor:
             for i, item in enumerate(args.get("ProcessingInputs", [])):
                 s3_input = item.get("S3Input")
                 if not s3_input:
-                    raise StepFailure(f"Sandbox: processing input {item.get('InputName')} is not an S3Input")
+                    raise StepError(f"Sandbox: processing input {item.get('InputName')} is not an S3Input")
                 if s3_input.get("S3DataType", "S3Prefix") != "S3Prefix":
-                    raise StepFailure("Sandbox: only S3Prefix processing inputs are emulated")
+                    raise StepError("Sandbox: only S3Prefix processing inputs are emulated")
                 local = root / f"in{i}"
                 self.storage.download_prefix(s3_input["S3Uri"], local)
                 mapping[s3_input["LocalPath"]] = local
@@ -294,7 +297,7 @@ class Executor:
             command = [map_container_paths(str(v), mapping) for v in app.get("ContainerEntrypoint", [])]
             command += [map_container_paths(str(v), mapping) for v in app.get("ContainerArguments", [])]
             if not command:
-                raise StepFailure("Sandbox: the processing image's default entrypoint is not emulated")
+                raise StepError("Sandbox: the processing image's default entrypoint is not emulated")
             if Path(command[0]).name in ("python3", "python"):
                 command[0] = sys.executable
             env = {
@@ -312,7 +315,7 @@ class Executor:
             record.logs.extend((completed.stdout + completed.stderr).splitlines())
             if completed.returncode != 0:
                 tail = " | ".join(line for line in record.logs[-5:] if line.strip())
-                raise StepFailure(f"AlgorithmError: exit code {completed.returncode}. Last output: {tail}")
+                raise StepError(f"AlgorithmError: exit code {completed.returncode}. Last output: {tail}")
             for i, item in enumerate(outputs):
                 self.storage.upload_dir(root / f"out{i}", item["S3Output"]["S3Uri"])
             for prop in step.get("PropertyFiles", []):
@@ -320,10 +323,14 @@ class Executor:
                     (i for i, o in enumerate(outputs) if o["OutputName"] == prop["OutputName"]), None
                 )
                 if index is None:
-                    raise StepFailure(f"PropertyFile {prop['PropertyFileName']}: no output {prop['OutputName']}")
+                    raise StepError(
+                        f"PropertyFile {prop['PropertyFileName']}: no output {prop['OutputName']}"
+                    )
                 path = root / f"out{index}" / prop["FilePath"]
                 if not path.is_file():
-                    raise StepFailure(f"PropertyFile {prop['PropertyFileName']}: {prop['FilePath']} was not written")
+                    raise StepError(
+                        f"PropertyFile {prop['PropertyFileName']}: {prop['FilePath']} was not written"
+                    )
                 self.scope.property_files[f"{step['Name']}.{prop['PropertyFileName']}"] = json.loads(
                     path.read_text(encoding="utf-8")
                 )
@@ -344,7 +351,7 @@ class Executor:
         image = args.get("AlgorithmSpecification", {}).get("TrainingImage", "")
         hyperparameters = {k: str(v) for k, v in (args.get("HyperParameters") or {}).items()}
         if "sagemaker-xgboost" not in image or "sagemaker_program" in hyperparameters:
-            raise StepFailure(
+            raise StepError(
                 f"Sandbox: only the built-in XGBoost algorithm is trained locally (image {image or 'none'})"
             )
         with tempfile.TemporaryDirectory(prefix="training-", dir=self.workdir) as tmp:
@@ -357,7 +364,7 @@ class Executor:
                 channels[channel["ChannelName"]] = local
                 content_type = channel.get("ContentType", "text/csv")
                 if "csv" not in content_type:
-                    raise StepFailure(f"Sandbox: channel {channel['ChannelName']}: only text/csv is emulated")
+                    raise StepError(f"Sandbox: channel {channel['ChannelName']}: only text/csv is emulated")
             model_dir = root / "model"
             record.logs.extend(xgboost_container.train(hyperparameters, channels, model_dir))
             artifact = xgboost_container.package_model(model_dir)
@@ -383,7 +390,7 @@ class Executor:
     def _step_fail(self, step: dict[str, Any], record: StepRecord) -> dict[str, Any]:
         message = str(resolve(step["Arguments"].get("ErrorMessage", ""), self.scope))
         record.metadata = {"Fail": {"ErrorMessage": message}}
-        raise StepFailure(message)
+        raise StepError(message)
 
     def _step_registermodel(self, step: dict[str, Any], record: StepRecord) -> dict[str, Any]:
         args = resolve(step["Arguments"], self.scope)

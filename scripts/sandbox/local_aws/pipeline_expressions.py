@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 
@@ -143,7 +144,7 @@ def condition(spec: dict[str, Any], scope: Scope) -> bool:
     if kind == "Equals":
         return bool(left == right)
     left, right = _number(left), _number(right)
-    comparisons = {
+    comparisons: dict[str, Callable[[Any, Any], bool]] = {
         "GreaterThan": lambda a, b: a > b,
         "GreaterThanOrEqualTo": lambda a, b: a >= b,
         "LessThan": lambda a, b: a < b,
@@ -156,7 +157,12 @@ def condition(spec: dict[str, Any], scope: Scope) -> bool:
 
 def parameter_values(definition: dict[str, Any], overrides: list[dict[str, str]] | None) -> dict[str, Any]:
     """Definition defaults + execution overrides, typed as the definition declares them."""
-    casts = {"Integer": int, "Float": float, "Boolean": lambda v: str(v).lower() == "true", "String": str}
+    casts: dict[str, Callable[[Any], Any]] = {
+        "Integer": int,
+        "Float": float,
+        "Boolean": lambda v: str(v).lower() == "true",
+        "String": str,
+    }
     declared = {p["Name"]: p for p in definition.get("Parameters", [])}
     values: dict[str, Any] = {}
     for name, spec in declared.items():

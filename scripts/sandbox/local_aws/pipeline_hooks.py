@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.pipeline_executor import Executor, Storage, execution_variables
@@ -143,7 +143,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     ) -> dict[str, str]:
         from moto.sagemaker.exceptions import ValidationError
 
-        pipeline = self.pipelines[pipeline_name] if pipeline_name in self.pipelines else None
+        pipeline = self.pipelines.get(pipeline_name)
         if pipeline is None:
             pipeline = next((p for p in self.pipelines.values() if p.arn == pipeline_name), None)
         if pipeline is not None:
@@ -152,7 +152,9 @@ def install(patches: Patches, state: LocalAwsState) -> None:
                 parameter_values(json.loads(pipeline.pipeline_definition), pipeline_parameters)
             except (ExpressionError, ValueError) as exc:
                 raise ValidationError(message=str(exc)) from exc
-        result: dict[str, str] = original_start(self, pipeline_name, display_name, pipeline_parameters, *args)
+        result: dict[str, str] = original_start(
+            self, pipeline_name, display_name, cast(Any, pipeline_parameters), *args
+        )
         assert pipeline is not None
         execution = pipeline.pipeline_executions[result["PipelineExecutionArn"]]
         execution.pipeline_execution_status = "Executing"

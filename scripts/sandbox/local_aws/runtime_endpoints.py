@@ -63,6 +63,8 @@ def _s3_object(account_id: str, url: str) -> tuple[bytes, str]:
 
     bucket, _, key = url.removeprefix("s3://").partition("/")
     obj = s3_backends[account_id]["aws"].get_object(bucket, key)
+    if obj is None:
+        raise KeyError(url)
     return bytes(obj.value), str(obj.etag)
 
 
@@ -97,7 +99,11 @@ def install(patches: Patches, state: LocalAwsState) -> None:
             variant, predictions = predict(backend, endpoint_name, body)
         except EndpointError as exc:
             # moto takes the HTTP status from a "status" header of the handler's response.
-            headers = {"Content-Type": "application/json", "x-amzn-ErrorType": exc.code, "status": str(exc.status)}
+            headers = {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": exc.code,
+                "status": str(exc.status),
+            }
             return exc.status, headers, json.dumps({"__type": exc.code, "message": exc.message})
         return 200, {"Content-Type": "text/csv", "x-Amzn-Invoked-Production-Variant": variant}, predictions
 

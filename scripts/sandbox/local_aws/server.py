@@ -15,14 +15,14 @@ from typing import Any, Self
 
 from sandbox.local_aws import (
     cfn_custom_resources,
+    cfn_fixes,
+    cfn_resources,
     eventbridge_targets,
     lambda_hooks,
     model_registry_events,
     pipeline_hooks,
     runtime_endpoints,
     s3_policies,
-    cfn_fixes,
-    cfn_resources,
 )
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
@@ -31,7 +31,7 @@ REGION = "us-east-1"
 # Credentials the sandbox's own clients sign with. moto accepts any; these are not keys to anything.
 SANDBOX_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "sandbox",
-    "AWS_SECRET_ACCESS_KEY": "sandbox",  # noqa: S105 - not a secret: the local AWS accepts any signature
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import os
-import pickle  # noqa: S403 - reading model files the sandbox itself stored, as the real container does
+import pickle
 import tarfile
 import tempfile
 from pathlib import Path
@@ -94,7 +94,9 @@ def train(hyperparameters: dict[str, str], channels: dict[str, Path], model_dir:
     names = list(history)
     rounds = len(next(iter(history[names[0]].values()))) if names else 0
     for i in range(rounds):
-        parts = [f"{name}-{metric}:{values[i]:.5f}" for name in names for metric, values in history[name].items()]
+        parts = [
+            f"{name}-{metric}:{values[i]:.5f}" for name in names for metric, values in history[name].items()
+        ]
         logs.append(f"[{i}]#011" + "#011".join(parts))
     model_dir.mkdir(parents=True, exist_ok=True)
     booster.save_model(str(model_dir / MODEL_FILE))
@@ -128,7 +130,9 @@ def load_booster(model_tar_gz: bytes) -> Any:
             with path.open("rb") as fh:
                 loaded = pickle.load(fh)  # noqa: S301 - see module note
             if not isinstance(loaded, xgb.Booster):
-                raise ContainerError(f"{path.name} is neither an XGBoost model nor a pickled Booster") from None
+                raise ContainerError(
+                    f"{path.name} is neither an XGBoost model nor a pickled Booster"
+                ) from None
             booster = loaded
         return booster
 

@@ -120,7 +120,7 @@ def load_booster(model_dir: str) -> Any:
             booster.load_model(path)
         except (xgb.core.XGBoostError, UnicodeDecodeError) as error:
             raise EvaluationError(
-                f"{MODEL_MEMBER} is neither an XGBoost model file nor a pickled Booster: {str(error)[:200]}"
+                f"{MODEL_MEMBER} is neither an XGBoost model file nor a pickled Booster: {str(error)[:400]}"
             ) from error
         return booster
 

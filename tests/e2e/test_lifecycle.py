@@ -1,0 +1,156 @@
+"""The whole sandbox lifecycle with the product's real parts, asserting each stage's real effect.
+
+Runs scripts/package and scripts/publish, the project template, both Lambdas, both seed repos and their
+.gitlab-ci.yml files unmodified, against the local AWS and the GitLab emulator. Data: $ABALONE_CSV (CI sets
+it), else a download, else a synthetic set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tarfile
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+import xgboost as xgb
+from sandbox import data as data_module
+from sandbox import lifecycle
+from sandbox.cloud import GROUP_PATH, LocalCloud
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Iterator[lifecycle.Context]:
+    dataset = data_module.load(None, print)
+    with LocalCloud() as cloud:
+        cloud.platform_prerequisites(dataset)
+        yield lifecycle.Context(cloud=cloud, dataset=dataset, log=print)
+
+
+def _stage(ctx: lifecycle.Context, name: str) -> dict:
+    function = next(f for n, _, f in lifecycle.STAGES if n == name)
+    return function(ctx)
+
+
+def _booster_of(ctx: lifecycle.Context, package_arn: str) -> xgb.Booster:
+    package = ctx.aws("sagemaker").describe_model_package(ModelPackageName=package_arn)
+    url = package["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    archive = ctx.aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        raw = tar.extractfile("xgboost-model").read()
+    booster = xgb.Booster()
+    booster.load_model(bytearray(raw))
+    return booster
+
+
+def _expected_predictions(ctx: lifecycle.Context, booster: xgb.Booster) -> list[float]:
+    rows = lifecycle.sample_rows(ctx)
+    data = np.array([[float(v) for v in line.split(",")] for line in rows.splitlines()])
+    return [round(float(p), 3) for p in booster.predict(xgb.DMatrix(data))]
+
+
+def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
+    # 1-2. package and publish, unchanged scripts
+    facts = _stage(ctx, "package")
+    assert {"seeder_lambda.zip", "trigger_lambda.zip", "seed_build_repo.zip", "seed_deploy_repo.zip"} <= set(
+        facts["artifacts"]
+    )
+    _stage(ctx, "publish")
+    ssm = ctx.aws("ssm")
+    assert (
+        ssm.get_parameter(Name="/sagemaker-gitlab/gitlab-url")["Parameter"]["Value"] == ctx.cloud.gitlab_url
+    )
+    assert ssm.get_parameter(Name="/sagemaker-gitlab/gitlab-group")["Parameter"]["Value"] == GROUP_PATH
+
+    # 3. the project, created as Studio does; the seeder made both repos with the seed code in one commit
+    _stage(ctx, "create-project")
+    cfn = ctx.aws("cloudformation")
+    assert cfn.describe_stacks(StackName=ctx.project_stack)["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    gl = ctx.cloud.gitlab_client()
+    build = gl.projects.get(f"{GROUP_PATH}/{ctx.prefix}-model-build")
+    deploy = gl.projects.get(f"{GROUP_PATH}/{ctx.prefix}-model-deploy")
+    assert build.path == f"{ctx.prefix}-model-build"
+    assert len(build.commits.list(get_all=True)) == 1
+    build_files = {f["path"] for f in build.repository_tree(recursive=True, get_all=True)}
+    assert {".gitlab-ci.yml", "pipelines/abalone/pipeline.py"} <= build_files
+    deploy_files = {f["path"] for f in deploy.repository_tree(recursive=True, get_all=True)}
+    assert {".gitlab-ci.yml", "templates/endpoint.yaml"} <= deploy_files
+    deploy_variables = {v.key: v for v in deploy.variables.list(get_all=True)}
+    assert {"STAGING_ROLE_ARN", "PROD_ROLE_ARN", "MODEL_PACKAGE_GROUP_NAME"} <= set(deploy_variables)
+    trigger_secret = f"sagemaker-gitlab/{ctx.prefix}/deploy-trigger"
+    secret = json.loads(ctx.aws("secretsmanager").get_secret_value(SecretId=trigger_secret)["SecretString"])
+    assert secret["project_id"] == deploy.id
+
+    # 4. the build repo's first pipeline ran the SageMaker pipeline locally and registered the model
+    facts = _stage(ctx, "build")
+    sm = ctx.aws("sagemaker")
+    [summary] = sm.list_model_packages(ModelPackageGroupName=ctx.prefix)["ModelPackageSummaryList"]
+    package = sm.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+    assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    assert package["CustomerMetadataProperties"]["GitCommit"] == build.commits.list()[0].id
+    metrics_uri = package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+    bucket, _, key = metrics_uri.removeprefix("s3://").partition("/")
+    metrics = json.loads(ctx.aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
+    mse = metrics["regression_metrics"]["mse"]["value"]
+    assert 0 < mse <= 6.0  # the pipeline's default MseThreshold gate
+    assert facts["test_mse"] == mse
+    booster = _booster_of(ctx, package["ModelPackageArn"])
+
+    # 5. the "awaits approval" notification reached a subscriber
+    facts = _stage(ctx, "notification")
+    assert package["ModelPackageArn"] in facts["message"]
+
+    # 6. approval → trigger Lambda → deploy pipeline → staging endpoint serving this very model
+    facts = _stage(ctx, "staging")
+    staging = cfn.describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-staging")["Stacks"][0]
+    assert staging["StackStatus"] == "CREATE_COMPLETE"
+    assert facts["pipeline_variables"]["MODEL_PACKAGE_ARN"] == package["ModelPackageArn"]
+    assert facts["jobs"]["test-staging"] == "success"
+    assert facts["jobs"]["deploy-prod"] == "manual"
+    assert facts["predictions"] == _expected_predictions(ctx, booster)
+
+    # 7. a person plays the manual production job; production serves the same model
+    facts = _stage(ctx, "production")
+    assert facts["jobs"]["test-prod"] == "success"
+    prod = cfn.describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-prod")["Stacks"][0]
+    assert prod["StackStatus"] == "CREATE_COMPLETE"
+    assert facts["predictions"] == _expected_predictions(ctx, booster)
+
+    # 8. rejecting the only approved model: nothing to roll back to, and people are told so
+    pipelines_before = len(deploy.pipelines.list(get_all=True))
+    facts = _stage(ctx, "rollback")
+    if "rollback_pipeline" in facts:
+        assert facts["variables"]["DEPLOY_REASON"] == "rollback"
+    else:
+        assert "no Approved model package remains" in facts["no_approved_model_left"]
+        assert len(deploy.pipelines.list(get_all=True)) == pipelines_before
+    assert (
+        sm.describe_model_package(ModelPackageName=package["ModelPackageArn"])["ModelApprovalStatus"]
+        == "Rejected"
+    )
+
+    # 9. deleting the project: deploy stacks and endpoints gone, repos archived (default policy)
+    _stage(ctx, "delete-project")
+    live = {
+        s["StackName"] for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+    assert (
+        not {
+            ctx.project_stack,
+            f"sagemaker-{ctx.prefix}-deploy-staging",
+            f"sagemaker-{ctx.prefix}-deploy-prod",
+        }
+        & live
+    )
+    assert [e for e in sm.list_endpoints()["Endpoints"] if ctx.prefix in e["EndpointName"]] == []
+    assert gl.projects.get(build.id).archived is True
+    assert gl.projects.get(deploy.id).archived is True
+    secrets = ctx.aws("secretsmanager")
+    # Deleted without a recovery window (not found), or scheduled for deletion (DeletedDate).
+    with contextlib.suppress(secrets.exceptions.ResourceNotFoundException):
+        assert "DeletedDate" in secrets.describe_secret(SecretId=trigger_secret)

@@ -1,0 +1,166 @@
+"""The GitLab emulator's runner: gitlab-ci-local runs pushed .gitlab-ci.yml files; python-gitlab sees the result."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gitlab
+import pytest
+from sandbox import oidc
+from sandbox.ci_runner import GitlabCiLocalRunner
+from sandbox.gitlab_emulator.seed import seed
+from sandbox.gitlab_emulator.server import GitLabEmulator
+
+CI_FILE = """
+stages: [build, deploy, prod, verify]
+variables:
+  FROM_YAML: yaml
+build:
+  stage: build
+  id_tokens:
+    AWS_ID_TOKEN:
+      aud: sts.amazonaws.com
+  script:
+    - echo "project=$PROJECT_VAR group=$GROUP_VAR yaml=$FROM_YAML override=$OVERRIDE source=$CI_PIPELINE_SOURCE"
+    - echo "secret=$SECRET_VAR"
+    - echo "$AWS_ID_TOKEN" > token.txt
+    - echo "BUILT_FROM=$CI_COMMIT_SHA" > build.env
+    - mkdir -p out && echo artifact-content > out/model.txt
+  artifacts:
+    paths: [out/, token.txt]
+    reports:
+      dotenv: build.env
+deploy:
+  stage: deploy
+  rules:
+    - if: $CI_PIPELINE_SOURCE == "trigger"
+  script: [echo deploying]
+prod:
+  stage: prod
+  when: manual
+  script:
+    - echo "prod sees $(cat out/model.txt) from $BUILT_FROM"
+verify:
+  stage: verify
+  needs: [prod]
+  script: [echo verified]
+"""
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[tuple[GitLabEmulator, GitlabCiLocalRunner, Any]]:
+    node_dir = str(Path(shutil.which("node") or "/usr/bin/node").parent)
+    runner = GitlabCiLocalRunner(
+        tmp_path / "ci",
+        {"PATH": f"{node_dir}:/usr/bin:/bin", "LANG": "C.UTF-8"},
+        group_variables={"GROUP_VAR": "group", "OVERRIDE": "from-group"},
+    )
+    (tmp_path / "ci").mkdir()
+    server = GitLabEmulator(tmp_path / "gitlab", runner=runner).start()
+    runner.attach(server.state, server.url)
+    seeded = seed(server.state, "ml/team")
+    try:
+        yield server, runner, seeded
+    finally:
+        runner.stop()
+        server.stop()
+
+
+def _project(server: GitLabEmulator, seeded: Any, ci_file: str = CI_FILE) -> Any:
+    gl = gitlab.Gitlab(server.url, private_token=seeded.group_token.value, timeout=10)
+    project = gl.projects.create({"name": "p", "path": "p", "namespace_id": seeded.group.id})
+    project.variables.create({"key": "PROJECT_VAR", "value": "project"})
+    project.variables.create({"key": "OVERRIDE", "value": "from-project"})
+    project.variables.create({"key": "SECRET_VAR", "value": "s3cr3t-value-1234", "masked": True})
+    project.commits.create(
+        {
+            "branch": "main",
+            "commit_message": "seed",
+            "actions": [{"action": "create", "file_path": ".gitlab-ci.yml", "content": ci_file}],
+        }
+    )
+    return project
+
+
+def _wait(runner: GitlabCiLocalRunner, pipeline: Any) -> None:
+    assert runner.wait_idle(120), "runner still busy"
+    assert not runner.errors, runner.errors
+    pipeline.refresh()
+
+
+def _trace(project: Any, pipeline: Any, name: str) -> str:
+    job = next(j for j in pipeline.jobs.list(get_all=True) if j.name == name)
+    return project.jobs.get(job.id).trace().decode()
+
+
+def test_push_runs_the_pipeline_with_variables_masking_and_an_id_token(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    project = _project(server, seeded)
+    time.sleep(0.2)
+    [pipeline] = project.pipelines.list(get_all=True)
+    _wait(runner, pipeline)
+    jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
+    # The trigger-only job is not part of a push pipeline; the manual job waits, and so does its follower.
+    assert jobs == {"build": "success", "prod": "manual", "verify": "created"}
+    assert pipeline.status == "success"
+    trace = _trace(project, pipeline, "build")
+    # Project variables beat group variables, which beat .gitlab-ci.yml variables (GitLab's precedence).
+    assert "project=project group=group yaml=yaml override=from-project source=push" in trace
+    assert "secret=[MASKED]" in trace
+    assert "s3cr3t-value-1234" not in trace
+    # The id token: a JWT for this project's main branch with the audience the job asked for.
+    checkout = runner.runs[pipeline.id].checkout
+    token = (checkout / ".gitlab-ci-local" / "artifacts" / "build" / "token.txt").read_text().strip()
+    claims = oidc.decode_unverified(token)
+    assert claims["sub"] == "project_path:ml/team/p:ref_type:branch:ref:main"
+    assert claims["aud"] == "sts.amazonaws.com"
+    assert claims["project_id"] == str(project.id)
+    assert claims["iss"] == server.url
+    header = base64.urlsafe_b64decode(token.split(".")[0] + "==")
+    assert b'"RS256"' in header
+
+
+def test_trigger_pipeline_runs_trigger_rules_and_pipeline_variables_win(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    project = _project(server, seeded)
+    runner.wait_idle(120)
+    trigger = project.triggers.create({"description": "deploy"})
+    triggered = project.trigger_pipeline("main", trigger.token, variables={"OVERRIDE": "from-pipeline"})
+    pipeline = project.pipelines.get(triggered.id)
+    _wait(runner, pipeline)
+    jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
+    assert jobs["deploy"] == "success"
+    assert "override=from-pipeline source=trigger" in _trace(project, pipeline, "build")
+
+
+def test_playing_the_manual_job_runs_it_with_earlier_artifacts_then_its_followers(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    project = _project(server, seeded)
+    time.sleep(0.2)
+    [pipeline] = project.pipelines.list(get_all=True)
+    _wait(runner, pipeline)
+    prod = next(j for j in pipeline.jobs.list(get_all=True) if j.name == "prod")
+    project.jobs.get(prod.id, lazy=True).play()
+    _wait(runner, pipeline)
+    jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
+    assert jobs == {"build": "success", "prod": "success", "verify": "success"}
+    sha = project.commits.list()[0].id
+    assert f"prod sees artifact-content from {sha}" in _trace(project, pipeline, "prod")
+
+
+def test_a_failing_job_fails_the_pipeline_and_skips_later_jobs(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    ci_file = "stages: [a, b]\nfirst:\n  stage: a\n  script: [echo boom, exit 3]\nsecond:\n  stage: b\n  script: [echo never]\n"
+    project = _project(server, seeded, ci_file)
+    time.sleep(0.2)
+    [pipeline] = project.pipelines.list(get_all=True)
+    _wait(runner, pipeline)
+    jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
+    assert jobs == {"first": "failed", "second": "skipped"}
+    assert pipeline.status == "failed"
+    assert "boom" in _trace(project, pipeline, "first")
