@@ -27,10 +27,12 @@ retries, timeouts, environments/deployments records.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -183,7 +185,9 @@ class GitlabCiLocalRunner:
         with self._lock:
             processes = list(self._processes)
         for process in processes:
-            process.terminate()
+            # gitlab-ci-local runs each job in its own shell: end the whole process group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
         self.wait_idle(30)
 
     def _spawn(self, name: str, target: Any) -> None:
@@ -421,6 +425,7 @@ class GitlabCiLocalRunner:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,
         )
         with self._lock:
             self._processes.add(process)
