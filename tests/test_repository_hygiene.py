@@ -94,7 +94,9 @@ def test_the_abalone_data_set_is_not_committed() -> None:
         assert not re.match(rb"[MFI],0\.\d+,0\.\d+", head), f"{path.relative_to(ROOT)} looks like UCI Abalone"
 
 
-AWS_ACCESS_KEY = re.compile(rb"\b(AKIA|ASIA)(?!IOSFODNN7EXAMPLE)[A-Z0-9]{16}\b")  # AWS's documented example key is fine
+AWS_ACCESS_KEY = re.compile(
+    rb"\b(AKIA|ASIA)(?!IOSFODNN7EXAMPLE)[A-Z0-9]{16}\b"
+)  # AWS's documented example key is fine
 SECRET_ASSIGNMENT = re.compile(rb"aws_secret_access_key\s*[=:]\s*['\"]?[A-Za-z0-9/+]{40}")
 
 

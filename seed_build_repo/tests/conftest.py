@@ -46,6 +46,8 @@ PROJECT_ENV = {
     "CI_COMMIT_SHA": "0123456789abcdef0123456789abcdef01234567",
     "CI_PIPELINE_URL": "https://gitlab.example.com/ml/abalone-demo-p-abcdefghijkl-model-build/-/pipelines/7",
 }
+# Project variables that exist in CI but that no test sets (README "Contracts between the parts").
+_CI_ONLY = ("BUILD_ROLE_ARN", "AWS_ROLE_ARN", "CI_PIPELINE_ID", "CI_COMMIT_SHORT_SHA", "PIPELINE_POLL_SECONDS")
 SEX_VALUES = ("M", "F", "I")
 
 
@@ -100,7 +102,9 @@ def abalone_csv(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in _UNSET:
+    # The repo's own CI jobs carry the project's CI/CD variables (and the pipeline's CI_* ones): tests start
+    # from none of them, so that "missing setting" paths are tested for real in CI too.
+    for name in (*_UNSET, *PROJECT_ENV, *_CI_ONLY):
         monkeypatch.delenv(name, raising=False)
     for name, value in FAKE_AWS_ENV.items():
         monkeypatch.setenv(name, value)
