@@ -11,7 +11,8 @@ Stages (each a function; the first failure skips the rest, the report says why):
  6. staging              approve → EventBridge → trigger Lambda → deploy pipeline: staging stack,
                          smoke test; the sandbox invokes the endpoint itself too
  7. production           a person plays the manual production job (python-gitlab); prod tested
- 8. rollback             reject the deployed model → the trigger's rollback behaviour
+ 8. rollback             a second model is approved (staging), then rejected → the trigger rolls staging
+                         back to the first one
  9. delete-project       delete the project stack → repos per policy, deploy stacks and endpoints gone
 """
 
@@ -405,28 +406,73 @@ def stage_production(ctx: Context) -> dict[str, Any]:
     }
 
 
+def staging_package(ctx: Context) -> str:
+    stack = ctx.aws("cloudformation").describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-staging")[
+        "Stacks"
+    ][0]
+    return next(p["ParameterValue"] for p in stack["Parameters"] if p["ParameterKey"] == "ModelPackageArn")
+
+
+def next_deploy_pipeline(ctx: Context, before: int, what: str) -> Any:
+    pipelines = wait_for(what, lambda: (p := deploy_pipelines(ctx)) and len(p) > before and p, 60)
+    pipeline = pipelines[0]
+    wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=0.5)
+    if job_summary(pipeline).get("test-staging") != "success":
+        raise StageError(job_failure(gitlab_project(ctx, "deploy"), pipeline))
+    return pipeline
+
+
 def stage_rollback(ctx: Context) -> dict[str, Any]:
-    before = len(deploy_pipelines(ctx))
-    notifications(ctx)
-    ctx.aws("sagemaker").update_model_package(
-        ModelPackageArn=ctx.facts["package_v1"],
-        ModelApprovalStatus="Rejected",
-        ApprovalDescription="sandbox: rollback",
+    sm = ctx.aws("sagemaker")
+    # A second model: the data scientist re-runs the SageMaker pipeline (as from Studio), approves it...
+    execution = sm.start_pipeline_execution(PipelineName=ctx.prefix, PipelineExecutionDisplayName="retrain")
+    wait_for(
+        "the second SageMaker pipeline execution",
+        lambda: (
+            sm.describe_pipeline_execution(PipelineExecutionArn=execution["PipelineExecutionArn"])[
+                "PipelineExecutionStatus"
+            ]
+            != "Executing"
+        ),
+        timeout_s=600,
+        interval_s=0.5,
     )
-
-    def outcome() -> Any:
-        pipelines = deploy_pipelines(ctx)
-        if len(pipelines) > before:
-            return ("pipeline", pipelines[0])
-        texts = notifications(ctx)
-        return ("notification", texts[0]) if texts else None
-
-    kind, value = wait_for("the trigger's answer to the rejection", outcome, timeout_s=60)
-    if kind == "pipeline":
-        variables = {v.key: v.value for v in value.variables.list(get_all=True)}
-        return {"rejected": ctx.facts["package_v1"], "rollback_pipeline": value.id, "variables": variables}
-    # The rejected package was the only Approved one: nothing to roll back to, and people are told.
-    return {"rejected": ctx.facts["package_v1"], "no_approved_model_left": value}
+    packages = sm.list_model_packages(
+        ModelPackageGroupName=ctx.prefix, SortBy="CreationTime", SortOrder="Descending"
+    )
+    v2 = packages["ModelPackageSummaryList"][0]["ModelPackageArn"]
+    if v2 == ctx.facts["package_v1"]:
+        raise StageError("the second execution registered no new model package")
+    before = len(deploy_pipelines(ctx))
+    sm.update_model_package(ModelPackageArn=v2, ModelApprovalStatus="Approved")
+    approved = next_deploy_pipeline(ctx, before, "the deploy pipeline of the second model")
+    if staging_package(ctx) != v2:
+        raise StageError(f"staging serves {staging_package(ctx)} after approving {v2}")
+    # ... then finds it wrong and rejects it: the trigger rolls staging back to the newest Approved one.
+    sm.update_model_package(
+        ModelPackageArn=v2, ModelApprovalStatus="Rejected", ApprovalDescription="regression"
+    )
+    rollback = next_deploy_pipeline(ctx, before + 1, "the rollback deploy pipeline")
+    variables = {v.key: v.value for v in rollback.variables.list(get_all=True)}
+    if (
+        variables.get("DEPLOY_REASON") != "rollback"
+        or variables.get("MODEL_PACKAGE_ARN") != ctx.facts["package_v1"]
+    ):
+        raise StageError(f"the rollback pipeline's variables are {variables}")
+    serving = staging_package(ctx)
+    if serving != ctx.facts["package_v1"]:
+        raise StageError(f"staging serves {serving} after the rollback, not {ctx.facts['package_v1']}")
+    return {
+        "second_package": v2,
+        "approved_pipeline": approved.id,
+        "rejected": v2,
+        "rollback_pipeline": rollback.id,
+        "rollback_variables": {k: v for k, v in variables.items() if k != "APPROVAL_EVENT_ID"},
+        "staging_serves": serving,
+        "predictions": invoke(
+            ctx, stack_outputs(ctx, f"sagemaker-{ctx.prefix}-deploy-staging")["EndpointName"]
+        ),
+    }
 
 
 def stage_delete_project(ctx: Context) -> dict[str, Any]:
@@ -477,7 +523,7 @@ STAGES: list[tuple[str, str, Callable[[Context], dict[str, Any]]]] = [
     ("notification", "5 'awaits approval' notification", stage_notification),
     ("staging", "6 approve → trigger → staging + smoke test", stage_staging),
     ("production", "7 play manual production job → prod tested", stage_production),
-    ("rollback", "8 reject the model → rollback behaviour", stage_rollback),
+    ("rollback", "8 new model approved, rejected → rollback", stage_rollback),
     ("delete-project", "9 delete the project → repos, stacks, endpoints", stage_delete_project),
 ]
 

@@ -121,18 +121,17 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     assert prod["StackStatus"] == "CREATE_COMPLETE"
     assert facts["predictions"] == _expected_predictions(ctx, booster)
 
-    # 8. rejecting the only approved model: nothing to roll back to, and people are told so
-    pipelines_before = len(deploy.pipelines.list(get_all=True))
+    # 8. a second model approved then rejected: the trigger rolls staging back to the first one
     facts = _stage(ctx, "rollback")
-    if "rollback_pipeline" in facts:
-        assert facts["variables"]["DEPLOY_REASON"] == "rollback"
-    else:
-        assert "no Approved model package remains" in facts["no_approved_model_left"]
-        assert len(deploy.pipelines.list(get_all=True)) == pipelines_before
-    assert (
-        sm.describe_model_package(ModelPackageName=package["ModelPackageArn"])["ModelApprovalStatus"]
-        == "Rejected"
-    )
+    v2 = facts["second_package"]
+    assert v2 != package["ModelPackageArn"]
+    assert sm.describe_model_package(ModelPackageName=v2)["ModelApprovalStatus"] == "Rejected"
+    assert facts["rollback_variables"]["DEPLOY_REASON"] == "rollback"
+    assert facts["rollback_variables"]["MODEL_PACKAGE_ARN"] == package["ModelPackageArn"]
+    staging = cfn.describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-staging")["Stacks"][0]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in staging["Parameters"]}
+    assert parameters["ModelPackageArn"] == package["ModelPackageArn"]
+    assert facts["predictions"] == _expected_predictions(ctx, booster)
 
     # 9. deleting the project: deploy stacks and endpoints gone, repos archived (default policy)
     _stage(ctx, "delete-project")

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import os
+import shutil
 import stat
 import subprocess
 import zipfile
@@ -26,10 +27,21 @@ ARTIFACTS = {
 
 
 @pytest.fixture(scope="session")
-def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The real tree packaged twice, into two different directories, the second with a later clock."""
-    first = build(ROOT, tmp_path_factory.mktemp("dist-a"), "7.7.7", log=lambda _: None)
-    second = build(ROOT, tmp_path_factory.mktemp("dist-b"), "7.7.7", log=lambda _: None)
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A snapshot of the real tree's packaged parts, so that edits made while the tests run (other people
+    work in this checkout) cannot make the two builds differ."""
+    snapshot = tmp_path_factory.mktemp("tree")
+    shutil.copy2(ROOT / "pyproject.toml", snapshot / "pyproject.toml")
+    for part in ("product", "seeder_lambda", "trigger_lambda", "seed_build_repo", "seed_deploy_repo"):
+        shutil.copytree(ROOT / part, snapshot / part, symlinks=True)
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def two_builds(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tree packaged twice, into two different directories, seconds apart."""
+    first = build(tree, tmp_path_factory.mktemp("dist-a"), "7.7.7", log=lambda _: None)
+    second = build(tree, tmp_path_factory.mktemp("dist-b"), "7.7.7", log=lambda _: None)
     return first, second
 
 
@@ -65,22 +77,22 @@ def test_manifest_names_the_version_and_the_sha256_of_every_artifact(two_builds:
     ],
 )
 def test_lambda_zips_hold_the_handler_and_pinned_dependencies_for_arm64(
-    two_builds: tuple[Path, Path], artifact: str, package: str, dependencies: tuple[str, ...]
+    tree: Path, two_builds: tuple[Path, Path], artifact: str, package: str, dependencies: tuple[str, ...]
 ) -> None:
     with zipfile.ZipFile(two_builds[0] / artifact) as archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
         assert f"{package}/handler.py" in names
         sources = {
-            f"{package}/{path.relative_to(ROOT / f'{package}_lambda' / package).as_posix()}"
-            for path in (ROOT / f"{package}_lambda" / package).rglob("*.py")
+            f"{package}/{path.relative_to(tree / f'{package}_lambda' / package).as_posix()}"
+            for path in (tree / f"{package}_lambda" / package).rglob("*.py")
             if "__pycache__" not in path.parts
         }
         assert sources <= names
         assert all(dependency in names for dependency in dependencies)
         pins = [
             line.split("==")
-            for line in (ROOT / f"{package}_lambda" / "requirements.txt").read_text().splitlines()
+            for line in (tree / f"{package}_lambda" / "requirements.txt").read_text().splitlines()
             if "==" in line and not line.lstrip().startswith("#")
         ]
         installed = {
@@ -102,7 +114,7 @@ def test_lambda_zips_hold_the_handler_and_pinned_dependencies_for_arm64(
     [("seed_build_repo.zip", "seed_build_repo"), ("seed_deploy_repo.zip", "seed_deploy_repo")],
 )
 def test_seed_repo_zips_hold_the_repo_files_at_the_root(
-    two_builds: tuple[Path, Path], artifact: str, folder: str
+    tree: Path, two_builds: tuple[Path, Path], artifact: str, folder: str
 ) -> None:
     excluded = {
         "__pycache__",
@@ -114,10 +126,10 @@ def test_seed_repo_zips_hold_the_repo_files_at_the_root(
         ".gitlab-ci-local",
     }
     expected = {
-        path.relative_to(ROOT / folder).as_posix()
-        for path in (ROOT / folder).rglob("*")
+        path.relative_to(tree / folder).as_posix()
+        for path in (tree / folder).rglob("*")
         if path.is_file()
-        and not excluded & set(path.relative_to(ROOT / folder).parts)
+        and not excluded & set(path.relative_to(tree / folder).parts)
         and path.suffix != ".pyc"
     }
     with zipfile.ZipFile(two_builds[0] / artifact) as archive:
@@ -125,12 +137,12 @@ def test_seed_repo_zips_hold_the_repo_files_at_the_root(
     assert expected  # the seed repo is not empty
 
 
-def test_rendered_templates_point_at_this_version(two_builds: tuple[Path, Path]) -> None:
+def test_rendered_templates_point_at_this_version(tree: Path, two_builds: tuple[Path, Path]) -> None:
     template = parse_template((two_builds[0] / "template.yaml").read_text())
     assert template["Parameters"]["ArtifactsPrefix"]["Default"] == "sagemaker-gitlab/7.7.7"
     platform = parse_template((two_builds[0] / "platform.yaml").read_text())
     assert platform["Parameters"]["ProductVersion"]["Default"] == "7.7.7"
-    committed = parse_template((ROOT / "product" / "template.yaml").read_text())
+    committed = parse_template((tree / "product" / "template.yaml").read_text())
     committed["Parameters"]["ArtifactsPrefix"]["Default"] = "sagemaker-gitlab/7.7.7"
     assert template == committed  # nothing else changes
 

@@ -23,6 +23,7 @@ from sandbox.local_aws import (
     pipeline_hooks,
     runtime_endpoints,
     s3_policies,
+    sts_web_identity,
 )
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
@@ -94,6 +95,7 @@ class LocalAws:
             s3_policies,
             cfn_fixes,
             cfn_resources,
+            sts_web_identity,
         ):
             extension.install(self._patches, self.state)
         return self

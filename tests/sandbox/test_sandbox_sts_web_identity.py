@@ -1,0 +1,64 @@
+"""AssumeRoleWithWebIdentity honours the role's trust policy (aud and sub pins), through boto3."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox import oidc
+
+HOST = "gitlab.example.com"
+
+
+def _role(aws, sub_pattern: str, operator: str = "StringEquals") -> str:
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": f"arn:aws:iam::123456789012:oidc-provider/{HOST}"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {operator: {f"{HOST}:aud": "sts.amazonaws.com", f"{HOST}:sub": sub_pattern}},
+            }
+        ],
+    }
+    iam = aws.client("iam")
+    return iam.create_role(RoleName="build", AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
+
+
+def _token(project_path: str, ref: str = "main", audience: str = "sts.amazonaws.com") -> str:
+    identity = oidc.JobIdentity(f"https://{HOST}", project_path, 1, "ml/team", 2, ref, 3, "push", 4)
+    return oidc.Signer().sign(oidc.claims(identity, audience))
+
+
+def test_the_pinned_repository_and_branch_get_credentials(local_aws) -> None:
+    arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
+    response = local_aws.client("sts").assume_role_with_web_identity(
+        RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/p-build")
+    )
+    assert response["Credentials"]["AccessKeyId"]
+    assert response["AssumedRoleUser"]["Arn"].endswith(":assumed-role/build/ci")
+
+
+@pytest.mark.parametrize(
+    ("project_path", "ref", "audience"),
+    [
+        ("ml/team/p-deploy", "main", "sts.amazonaws.com"),  # another repository
+        ("ml/team/p-build", "feature", "sts.amazonaws.com"),  # another branch
+        ("ml/team/p-build", "main", "https://gitlab.example.com"),  # another audience
+    ],
+)
+def test_any_other_repository_branch_or_audience_is_denied(local_aws, project_path, ref, audience) -> None:
+    arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
+    sts = local_aws.client("sts")
+    with pytest.raises(sts.exceptions.ClientError, match="AccessDenied.*Not authorized to perform sts:AssumeRoleWithWebIdentity"):
+        sts.assume_role_with_web_identity(
+            RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token(project_path, ref, audience)
+        )
+
+
+def test_string_like_patterns_match(local_aws) -> None:
+    arn = _role(local_aws, "project_path:ml/team/*:ref_type:branch:ref:main", operator="StringLike")
+    sts = local_aws.client("sts")
+    assert sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/x"))
