@@ -9,6 +9,7 @@ rejected since staging was tested), and creates or updates ``sagemaker-N-I-deplo
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -31,7 +32,7 @@ def stack_parameters(
     project: settings.ProjectSettings, stage: str, config: StageConfig, model_package_arn: str
 ) -> dict[str, str]:
     """The template's parameters (CloudFormation takes every value as a string)."""
-    return {
+    parameters = {
         "SageMakerProjectName": project.project_name,
         "SageMakerProjectId": project.project_id,
         "StageName": settings.check_stage(stage),
@@ -43,6 +44,18 @@ def stack_parameters(
         "DataCaptureEnabled": "true" if config.data_capture.enabled else "false",
         "DataCaptureSamplingPercentage": str(config.data_capture.sampling_percentage),
     }
+    parameters["ResourceSuffix"] = deployment_fingerprint(parameters)
+    return parameters
+
+
+def deployment_fingerprint(parameters: Mapping[str, str]) -> str:
+    """A short, deterministic digest of everything that shapes the Model and EndpointConfig.
+
+    The same deployment twice gives the same names ("no changes"); any change gives new names, which
+    CloudFormation needs to replace these immutable resources while the Endpoint still serves the old ones.
+    """
+    canonical = json.dumps(dict(sorted(parameters.items())), separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
 def requested_package(cli_value: str | None, env: Mapping[str, str]) -> str:

@@ -43,10 +43,36 @@ def test_endpoint_name_fits_63_characters_for_the_longest_names(template: dict[s
     assert len(longest) <= 63
 
 
-def test_model_and_config_names_are_left_to_cloudformation(template: dict[str, Any]) -> None:
-    # A new model package replaces both; generated names let old and new exist side by side meanwhile.
-    assert "ModelName" not in template["Resources"]["Model"]["Properties"]
-    assert "EndpointConfigName" not in template["Resources"]["EndpointConfig"]["Properties"]
+@pytest.mark.parametrize(
+    ("resource", "name_property"), [("Model", "ModelName"), ("EndpointConfig", "EndpointConfigName")]
+)
+def test_model_and_config_names_carry_the_project_id_and_fit(
+    template: dict[str, Any], resource: str, name_property: str
+) -> None:
+    # The deploy stacks' CloudFormation role may only touch SageMaker resources named *-<project id>-*.
+    pattern = template["Resources"][resource]["Properties"][name_property]["Fn::Sub"]
+    parameters = template["Parameters"]
+    longest = pattern.replace("${SageMakerProjectId}", "p-abcdefghijkl")
+    longest = longest.replace("${StageName}", max(parameters["StageName"]["AllowedValues"], key=len))
+    longest = longest.replace("${ResourceSuffix}", "f" * 12)
+    assert "$" not in longest
+    assert "-p-abcdefghijkl-" in longest
+    assert len(longest) <= 63
+
+
+def test_the_resource_suffix_changes_with_the_deployment_and_only_then(
+    repo_root: Path, project_env: dict[str, str]
+) -> None:
+    project = project_settings()
+    config = load_stage_config(config_path("staging", repo_root))
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/g/1"
+    first = deploy.stack_parameters(project, "staging", config, arn)
+    again = deploy.stack_parameters(project, "staging", config, arn)
+    other_model = deploy.stack_parameters(project, "staging", config, arn[:-1] + "2")
+    other_stage = deploy.stack_parameters(project, "prod", config, arn)
+    assert first["ResourceSuffix"] == again["ResourceSuffix"]
+    assert len({first["ResourceSuffix"], other_model["ResourceSuffix"], other_stage["ResourceSuffix"]}) == 3
+    assert all(c in "0123456789abcdef" for c in first["ResourceSuffix"])
 
 
 def test_every_resource_carries_the_project_tags(template: dict[str, Any]) -> None:

@@ -3,6 +3,10 @@ from CloudFormation's documented schema. Each fix names the resource type and wh
 
 - AWS::KMS::Key `Tags` are `[{Key, Value}]` in CloudFormation; moto passed them on unchanged to KMS's
   CreateKey shape (`TagKey`/`TagValue`) and failed with KeyError 'TagKey'.
+- AWS::SageMaker::Model updates: moto replaces the model under a new name but does not update the
+  resources that reference it (the EndpointConfig keeps the old, deleted name; CloudFormation would replace
+  the config and update the endpoint). The sandbox replaces the model under its *existing* name, so the
+  endpoint serves the new model. Visible difference: the model's name does not change on replacement.
 """
 
 from __future__ import annotations
@@ -30,3 +34,20 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         )
 
     patches.set(Key, "create_from_cloudformation_json", classmethod(create_key))
+
+    from moto.sagemaker.models import Model, sagemaker_backends
+
+    def update_model(
+        cls: Any,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        sagemaker_backends[account_id][region_name].delete_model(original_resource.model_name)
+        return cls.create_from_cloudformation_json(
+            original_resource.model_name, cloudformation_json, account_id, region_name
+        )
+
+    patches.set(Model, "update_from_cloudformation_json", classmethod(update_model))
