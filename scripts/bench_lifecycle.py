@@ -37,10 +37,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.data:
                 command += ["--data", args.data]
             started = time.monotonic()
-            process = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ), check=False)
+            process = subprocess.run(
+                command, capture_output=True, text=True, env=dict(os.environ), check=False
+            )
             wall = time.monotonic() - started
             if not report_path.exists():
-                print(f"run {run}: no report (exit {process.returncode})\n{process.stdout[-3000:]}{process.stderr[-3000:]}")
+                print(
+                    f"run {run}: no report (exit {process.returncode})\n{process.stdout[-3000:]}{process.stderr[-3000:]}"
+                )
                 failed += 1
                 continue
             report = json.loads(report_path.read_text(encoding="utf-8"))
@@ -54,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nmedian over {len(walls)} run(s) on {os.cpu_count()} CPU(s):")
         for name, values in stages.items():
             print(f"  {name:<16} {statistics.median(values):6.1f} s")
-        print(f"  {'total (wall)':<16} {statistics.median(walls):6.1f} s  (scripts/run-sandbox, bootstrap included)")
+        print(
+            f"  {'total (wall)':<16} {statistics.median(walls):6.1f} s  (scripts/run-sandbox, bootstrap included)"
+        )
     return 1 if failed else 0
 
 

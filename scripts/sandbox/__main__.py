@@ -73,7 +73,7 @@ GitLab (emulator, REST v4)
   python     gitlab.Gitlab("{cloud.gitlab_url}", private_token="{cloud.person_token}").projects.list()
   git        git clone http://oauth2:{cloud.person_token}@{cloud.gitlab_url.removeprefix("http://")}/{GROUP_PATH}/{ctx.prefix}-model-build.git
   A push to main runs the repo's .gitlab-ci.yml with gitlab-ci-local.
-Project      {ctx.name} ({ctx.project_id})  stack {ctx.project_stack}
+Project      {ctx.name} ({ctx.project_id})  stack {ctx.project_stack} (if the create-project stage ran)
 """
 
 
@@ -119,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         interrupted = True
         log("stopping the local cloud …")
+        if report.duration_s == 0:  # interrupted before the stages ended: say so in the report
+            report.finish()
+            report.result = "failed"
+            report.write(args.report)
     finally:
         cloud.stop()
     if interrupted and not args.keep_up:

@@ -306,8 +306,9 @@ class GitlabCiLocalRunner:
     def _run_pipeline(self, project: Any, pipeline: Any) -> None:
         run = self._prepare(project, pipeline)
         self.runs[pipeline.id] = run
+        # Listing and preview skip gitlab-ci-local's schema validation (~1 s each); the run validates.
         listing = subprocess.run(
-            self._command(run, "--list-json"),
+            self._command(run, "--list-json", "--no-json-schema-validation"),
             cwd=run.checkout,
             env=self._env(run),
             capture_output=True,
@@ -318,7 +319,7 @@ class GitlabCiLocalRunner:
             raise RuntimeError(f"gitlab-ci-local could not read .gitlab-ci.yml: {listing.stderr[-2000:]}")
         listed = json.loads(listing.stdout[listing.stdout.index("[") :])
         preview = subprocess.run(
-            self._command(run, "--preview"),
+            self._command(run, "--preview", "--no-json-schema-validation"),
             cwd=run.checkout,
             env=self._env(run),
             capture_output=True,
@@ -446,6 +447,9 @@ class GitlabCiLocalRunner:
                     if body.startswith("starting "):
                         self.state.update_job(job, "running")
                     self.state.append_trace(job, body)
+                    if body.startswith("finished in "):
+                        # e.g. "finished in 1.3 s" or "finished in 1.3 s  FAIL 1": the job's own end.
+                        self.state.update_job(job, "failed" if " FAIL " in body else "success")
                     break
         process.wait()
         with self._lock:
@@ -454,10 +458,13 @@ class GitlabCiLocalRunner:
         for name in names:
             job = run.jobs[name]
             outcome = results.get(name)
+            # The summary is authoritative; a status already set when the job ended keeps its end time.
             if outcome == "PASS":
-                self.state.update_job(job, "success")
+                if job.status != "success":
+                    self.state.update_job(job, "success")
             elif outcome in ("FAIL", "WARN"):
-                self.state.update_job(job, "failed")
+                if job.status != "failed":
+                    self.state.update_job(job, "failed")
                 all_ok = all_ok and (outcome == "WARN" or run.specs[name].allow_failure)
             else:
                 self.state.update_job(job, "skipped" if process.returncode == 0 or results else "failed")

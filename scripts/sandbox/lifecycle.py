@@ -111,6 +111,15 @@ def job_summary(pipeline: Any) -> dict[str, str]:
     return {job.name: job.status for job in pipeline.jobs.list(get_all=True)}
 
 
+def job_seconds(pipeline: Any) -> dict[str, float]:
+    """How long each finished job ran, as GitLab reports it (`duration`)."""
+    return {
+        job.name: round(float(job.duration), 1)
+        for job in pipeline.jobs.list(get_all=True)
+        if getattr(job, "duration", None) is not None
+    }
+
+
 def job_failure(project: Any, pipeline: Any) -> str:
     lines = []
     for job in pipeline.jobs.list(get_all=True):
@@ -305,6 +314,7 @@ def stage_build(ctx: Context) -> dict[str, Any]:
     return {
         "gitlab_pipeline": pipeline.id,
         "jobs": job_summary(pipeline),
+        "job_seconds": job_seconds(pipeline),
         "sagemaker_execution": execution_arn,
         "execution_status": execution["PipelineExecutionStatus"],
         "step_seconds": step_times,
@@ -367,6 +377,7 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
         "deploy_pipeline": pipeline.id,
         "pipeline_variables": {k: v for k, v in variables.items() if k != "APPROVAL_EVENT_ID"},
         "jobs": jobs,
+        "job_seconds": job_seconds(pipeline),
         "stack": f"{stack} {stack_status(ctx, stack)}",
         "endpoint_name": endpoint,
         "predictions": invoke(ctx, endpoint),
@@ -410,7 +421,9 @@ def staging_package(ctx: Context) -> str:
     stack = ctx.aws("cloudformation").describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-staging")[
         "Stacks"
     ][0]
-    return next(p["ParameterValue"] for p in stack["Parameters"] if p["ParameterKey"] == "ModelPackageArn")
+    return str(
+        next(p["ParameterValue"] for p in stack["Parameters"] if p["ParameterKey"] == "ModelPackageArn")
+    )
 
 
 def next_deploy_pipeline(ctx: Context, before: int, what: str) -> Any:

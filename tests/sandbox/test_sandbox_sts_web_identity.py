@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sandbox import oidc
 
 HOST = "gitlab.example.com"
@@ -52,7 +51,10 @@ def test_the_pinned_repository_and_branch_get_credentials(local_aws) -> None:
 def test_any_other_repository_branch_or_audience_is_denied(local_aws, project_path, ref, audience) -> None:
     arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
     sts = local_aws.client("sts")
-    with pytest.raises(sts.exceptions.ClientError, match="AccessDenied.*Not authorized to perform sts:AssumeRoleWithWebIdentity"):
+    with pytest.raises(
+        sts.exceptions.ClientError,
+        match=r"AccessDenied.*Not authorized to perform sts:AssumeRoleWithWebIdentity",
+    ):
         sts.assume_role_with_web_identity(
             RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token(project_path, ref, audience)
         )
@@ -61,4 +63,6 @@ def test_any_other_repository_branch_or_audience_is_denied(local_aws, project_pa
 def test_string_like_patterns_match(local_aws) -> None:
     arn = _role(local_aws, "project_path:ml/team/*:ref_type:branch:ref:main", operator="StringLike")
     sts = local_aws.client("sts")
-    assert sts.assume_role_with_web_identity(RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/x"))
+    assert sts.assume_role_with_web_identity(
+        RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/x")
+    )

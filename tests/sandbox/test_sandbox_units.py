@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from sandbox import data as data_module
 from sandbox import oidc
 from sandbox.local_aws import pipeline_expressions as px
@@ -16,7 +15,9 @@ from sandbox.report import Report, Stage, timeline
 def _scope() -> px.Scope:
     scope = px.Scope(parameters={"Threshold": 6.0, "Name": "x"}, execution={"PipelineExecutionId": "abc123"})
     scope.steps["Prep"] = {
-        "ProcessingOutputConfig": {"Outputs": [{"OutputName": "train", "S3Output": {"S3Uri": "s3://b/train"}}]}
+        "ProcessingOutputConfig": {
+            "Outputs": [{"OutputName": "train", "S3Output": {"S3Uri": "s3://b/train"}}]
+        }
     }
     scope.property_files["Eval.Report"] = {"regression_metrics": {"mse": {"value": 4.5}}, "items": [1, 2]}
     return scope
@@ -30,7 +31,12 @@ def test_get_join_and_jsonget_resolve_like_sagemaker() -> None:
             "Values": [
                 {"Get": "Steps.Prep.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"},
                 {"Get": "Execution.PipelineExecutionId"},
-                {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"}, "Path": "items[1]"}},
+                {
+                    "Std:JsonGet": {
+                        "PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"},
+                        "Path": "items[1]",
+                    }
+                },
             ],
         }
     }
@@ -41,16 +47,25 @@ def test_get_join_and_jsonget_resolve_like_sagemaker() -> None:
 
 def test_conditions_compare_numbers_and_combine() -> None:
     scope = _scope()
-    mse = {"Std:JsonGet": {"PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"}, "Path": "regression_metrics.mse.value"}}
+    mse = {
+        "Std:JsonGet": {
+            "PropertyFile": {"Get": "Steps.Eval.PropertyFiles.Report"},
+            "Path": "regression_metrics.mse.value",
+        }
+    }
     threshold = {"Get": "Parameters.Threshold"}
     assert px.condition({"Type": "LessThanOrEqualTo", "LeftValue": mse, "RightValue": threshold}, scope)
     assert not px.condition({"Type": "GreaterThan", "LeftValue": mse, "RightValue": threshold}, scope)
-    assert px.condition({"Type": "Not", "Expression": {"Type": "Equals", "LeftValue": 1, "RightValue": 2}}, scope)
+    assert px.condition(
+        {"Type": "Not", "Expression": {"Type": "Equals", "LeftValue": 1, "RightValue": 2}}, scope
+    )
     assert px.condition({"Type": "In", "QueryValue": {"Get": "Parameters.Name"}, "Values": ["y", "x"]}, scope)
 
 
 def test_parameters_are_typed_and_unknown_ones_rejected() -> None:
-    definition = {"Parameters": [{"Name": "N", "Type": "Integer", "DefaultValue": 1}, {"Name": "F", "Type": "Float"}]}
+    definition = {
+        "Parameters": [{"Name": "N", "Type": "Integer", "DefaultValue": 1}, {"Name": "F", "Type": "Float"}]
+    }
     assert px.parameter_values(definition, [{"Name": "F", "Value": "0.5"}]) == {"N": 1, "F": 0.5}
     with pytest.raises(px.ExpressionError, match="without a value: F"):
         px.parameter_values(definition, [])
@@ -67,7 +82,9 @@ def test_branch_steps_depend_on_their_condition_and_data_references() -> None:
                 "Type": "Condition",
                 "Arguments": {
                     "Conditions": [{"Get": "Steps.A.X"}],
-                    "IfSteps": [{"Name": "R", "Type": "RegisterModel", "Arguments": {"M": {"Get": "Steps.A.Y"}}}],
+                    "IfSteps": [
+                        {"Name": "R", "Type": "RegisterModel", "Arguments": {"M": {"Get": "Steps.A.Y"}}}
+                    ],
                     "ElseSteps": [],
                 },
             },
@@ -81,7 +98,10 @@ def test_branch_steps_depend_on_their_condition_and_data_references() -> None:
 
 
 def test_container_paths_map_to_their_host_dirs_longest_first(tmp_path) -> None:
-    mapping = {"/opt/ml/processing/input": tmp_path / "in", "/opt/ml/processing/input/code": tmp_path / "code"}
+    mapping = {
+        "/opt/ml/processing/input": tmp_path / "in",
+        "/opt/ml/processing/input/code": tmp_path / "code",
+    }
     assert map_container_paths("/opt/ml/processing/input/code/x.py", mapping) == f"{tmp_path}/code/x.py"
     assert map_container_paths("/opt/ml/processing/input", mapping) == f"{tmp_path}/in"
     assert map_container_paths("/opt/ml/processing/inputs", mapping) == "/opt/ml/processing/inputs"
@@ -108,10 +128,12 @@ def test_id_token_has_gitlabs_claims_and_a_verifiable_signature() -> None:
 def test_data_file_is_validated_with_an_actionable_message(tmp_path, monkeypatch) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("sex,length\nM,1\n")
-    with pytest.raises(data_module.DataError, match="line 1 has 2 columns; expected the 9 UCI Abalone columns"):
+    with pytest.raises(
+        data_module.DataError, match="line 1 has 2 columns; expected the 9 UCI Abalone columns"
+    ):
         data_module.load(str(bad), print)
     monkeypatch.setenv("ABALONE_CSV", str(tmp_path / "missing.csv"))
-    with pytest.raises(data_module.DataError, match="ABALONE_CSV=.*missing.csv: no such file"):
+    with pytest.raises(data_module.DataError, match=r"ABALONE_CSV=.*missing\.csv: no such file"):
         data_module.load(None, print)
 
 

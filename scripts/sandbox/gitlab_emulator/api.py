@@ -174,7 +174,8 @@ def create_project(ctx: Ctx) -> Response:
     if group is None or not ctx.can_see_group(group):
         raise not_found("Namespace")
     if ctx.state.access_level(user, group) < MAINTAINER:
-        raise forbidden()
+        # Projects::CreateService reports a namespace the user may not create in as a validation error.
+        raise invalid({"namespace": ["is not valid"]})
     settings = {k: ctx.params[k] for k in SETTINGS if k in ctx.params}
     project = ctx.state.create_project(
         name=name,

@@ -15,9 +15,9 @@ event age, resource-based permission checks (AWS::Lambda::Permission is not enfo
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,8 +166,3 @@ def _text(value: str | bytes | None) -> str:
     if value is None:
         return ""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def copy_bootstrap(target_dir: Path) -> Path:
-    """Place the bootstrap next to a package (used by tests that run it by hand)."""
-    return Path(shutil.copy(BOOTSTRAP, target_dir / BOOTSTRAP.name))

@@ -25,12 +25,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import string
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -416,16 +414,3 @@ def execution_variables(pipeline_name: str, pipeline_arn: str, execution_arn: st
         "StartDateTime": now,
         "CurrentDateTime": now,
     }
-
-
-def clean(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def wait_until(predicate: Any, timeout_s: float, interval_s: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return False

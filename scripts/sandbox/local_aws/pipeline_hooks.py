@@ -11,6 +11,7 @@ PipelineExecutionFailureReason (moto: the text "None").
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, cast
@@ -130,6 +131,7 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
     workdir = Path(tempfile.mkdtemp(prefix="sandbox-pipelines-"))
+    state.cleanups.append(lambda: shutil.rmtree(workdir, ignore_errors=True))
     original_start = SageMakerModelBackend.start_pipeline_execution
     original_describe = SageMakerModelBackend.describe_pipeline_execution
     original_list = SageMakerModelBackend.list_pipeline_executions

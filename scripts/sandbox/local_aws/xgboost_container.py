@@ -125,7 +125,9 @@ def load_booster(model_tar_gz: bytes) -> Any:
         path = next((p for p in candidates if p.name == MODEL_FILE), candidates[0])
         booster = xgb.Booster()
         try:
-            booster.load_model(str(path))
+            # Quiet: the file has no extension, so xgboost warns while it detects the format.
+            with xgb.config_context(verbosity=0):
+                booster.load_model(str(path))
         except xgb.core.XGBoostError:
             with path.open("rb") as fh:
                 loaded = pickle.load(fh)  # noqa: S301 - see module note

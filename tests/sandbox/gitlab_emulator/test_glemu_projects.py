@@ -152,7 +152,8 @@ def test_developer_cannot_create_projects(gitlab_server: GitLabServer) -> None:
     dev = gitlab_server.client(gitlab_server.make_token(access_level=DEVELOPER).value)
     with pytest.raises(gitlab.GitlabCreateError) as err:
         _create(dev, gitlab_server.group.id, "x")
-    assert err.value.response_code == 403
+    assert (err.value.response_code, err.value.error_message) == (400, {"namespace": ["is not valid"]})
+    assert gitlab_server.state.find_project("ml/team/x") is None
 
 
 def test_update_settings_are_echoed_and_persist(

@@ -1,0 +1,150 @@
+"""CloudFormation resource additions/fixes and S3 bucket-policy conditions, through boto3."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+ROLE = "arn:aws:iam::123456789012:role/r"
+
+
+def _stack(aws, name: str, template: dict, parameters: dict | None = None, update: bool = False) -> dict:
+    cfn = aws.client("cloudformation")
+    call = cfn.update_stack if update else cfn.create_stack
+    call(
+        StackName=name,
+        TemplateBody=json.dumps(template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+    )
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
+def test_model_package_group_kms_tags_and_event_invoke_config_are_created(local_aws, make_function) -> None:
+    make_function("trigger", "def handler(event, context):\n    return 1\n")
+    template = {
+        "Resources": {
+            "Group": {
+                "Type": "AWS::SageMaker::ModelPackageGroup",
+                "Properties": {"ModelPackageGroupName": "p-1"},
+            },
+            "Key": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {
+                    "KeyPolicy": {"Version": "2012-10-17", "Statement": []},
+                    "Tags": [{"Key": "team", "Value": "ml"}],
+                },
+            },
+            "Retries": {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {"FunctionName": "trigger", "Qualifier": "$LATEST", "MaximumRetryAttempts": 1},
+            },
+        },
+        "Outputs": {"GroupArn": {"Value": {"Fn::GetAtt": ["Group", "ModelPackageGroupArn"]}}},
+    }
+    stack = _stack(local_aws, "s", template)
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert (
+        stack["Outputs"][0]["OutputValue"]
+        == "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/p-1"
+    )
+    assert local_aws.client("sagemaker").describe_model_package_group(ModelPackageGroupName="p-1")
+    config = local_aws.client("lambda").get_function_event_invoke_config(FunctionName="trigger")
+    assert config["MaximumRetryAttempts"] == 1
+    keys = local_aws.client("kms").list_keys()["Keys"]
+    tags = local_aws.client("kms").list_resource_tags(KeyId=keys[0]["KeyId"])["Tags"]
+    assert tags == [{"TagKey": "team", "TagValue": "ml"}]
+    local_aws.client("cloudformation").delete_stack(StackName="s")
+    with pytest.raises(local_aws.client("sagemaker").exceptions.ClientError):
+        local_aws.client("sagemaker").describe_model_package_group(ModelPackageGroupName="p-1")
+
+
+def _model_tar(bias: float) -> bytes:
+    data = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]])
+    booster = xgb.train(
+        {"base_score": bias, "eta": 0.0}, xgb.DMatrix(data, label=[bias] * 3), num_boost_round=1
+    )
+    raw = booster.save_raw("ubj")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(raw)
+        tar.addfile(info, io.BytesIO(bytes(raw)))
+    return buffer.getvalue()
+
+
+def test_updating_the_model_of_an_endpoint_stack_serves_the_new_model(local_aws) -> None:
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="models")
+    s3.put_object(Bucket="models", Key="a.tar.gz", Body=_model_tar(1.0))
+    s3.put_object(Bucket="models", Key="b.tar.gz", Body=_model_tar(7.0))
+    template = {
+        "Parameters": {"Data": {"Type": "String"}},
+        "Resources": {
+            "Model": {
+                "Type": "AWS::SageMaker::Model",
+                "Properties": {
+                    "ExecutionRoleArn": ROLE,
+                    "PrimaryContainer": {"Image": "xgboost", "ModelDataUrl": {"Ref": "Data"}},
+                },
+            },
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "ProductionVariants": [
+                        {
+                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+                            "VariantName": "AllTraffic",
+                            "InitialInstanceCount": 1,
+                            "InstanceType": "ml.m5.large",
+                        }
+                    ]
+                },
+            },
+            "Endpoint": {
+                "Type": "AWS::SageMaker::Endpoint",
+                "Properties": {"EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}},
+            },
+        },
+        "Outputs": {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}},
+    }
+    runtime = local_aws.client("sagemaker-runtime")
+    stack = _stack(local_aws, "deploy", template, {"Data": "s3://models/a.tar.gz"})
+    endpoint = stack["Outputs"][0]["OutputValue"]
+    first = float(
+        runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body="0,1")["Body"].read()
+    )
+    _stack(local_aws, "deploy", template, {"Data": "s3://models/b.tar.gz"}, update=True)
+    second = float(
+        runtime.invoke_endpoint(EndpointName=endpoint, ContentType="text/csv", Body="0,1")["Body"].read()
+    )
+    assert first == pytest.approx(1.0)
+    assert second == pytest.approx(7.0)
+
+
+def test_tls_only_bucket_policy_allows_sdk_requests_and_explicit_denies_still_apply(local_aws) -> None:
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="artifacts")
+    resources = ["arn:aws:s3:::artifacts", "arn:aws:s3:::artifacts/*"]
+    tls_only = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": resources,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+    s3.put_bucket_policy(
+        Bucket="artifacts", Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only]})
+    )
+    s3.put_object(Bucket="artifacts", Key="k", Body=b"v")
+    assert s3.get_object(Bucket="artifacts", Key="k")["Body"].read() == b"v"
+    deny_reads = {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": resources[1]}
+    s3.put_bucket_policy(
+        Bucket="artifacts", Policy=json.dumps({"Version": "2012-10-17", "Statement": [tls_only, deny_reads]})
+    )
+    with pytest.raises(s3.exceptions.ClientError, match=r"Forbidden|AccessDenied"):
+        s3.get_object(Bucket="artifacts", Key="k")
