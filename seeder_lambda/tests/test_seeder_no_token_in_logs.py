@@ -30,7 +30,7 @@ def test_no_token_in_any_log_output(
     props = properties(gitlab_server.url, arn, RepositoryDeletionPolicy="Delete")
     caplog.set_level(logging.DEBUG)  # the root logger and everything below it
     for name in ("gitlab", "urllib3", "requests", "botocore", "boto3", "seeder"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test: other suites share loggers
 
     def run(kind: str, **kwargs: Any) -> dict[str, Any]:
         lifecycle.handle(event(kind, cfn_capture.url, props, **kwargs), FakeContext(60), settings=FAST)
