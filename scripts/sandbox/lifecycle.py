@@ -11,8 +11,8 @@ Stages (each a function; the first failure skips the rest, the report says why):
  6. staging              approve → EventBridge → trigger Lambda → deploy pipeline: staging stack,
                          smoke test; the sandbox invokes the endpoint itself too
  7. production           a person plays the manual production job (python-gitlab); prod tested
- 8. rollback             a second model is approved (staging), then rejected → the trigger rolls staging
-                         back to the first one
+ 8. rollback             a second model (retrained since stage 6) is approved (staging), then rejected →
+                         the trigger rolls staging back to the first one
  9. delete-project       delete the project stack → repos per policy, deploy stacks and endpoints gone
 """
 
@@ -359,6 +359,11 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
     sm.update_model_package(
         ModelPackageArn=arn, ModelApprovalStatus="Approved", ApprovalDescription="sandbox: metrics reviewed"
     )
+    # Meanwhile the data scientist retrains (re-runs the SageMaker pipeline, as from Studio): the second
+    # model version that stage 8 approves and rejects.
+    ctx.facts["retrain"] = sm.start_pipeline_execution(
+        PipelineName=ctx.prefix, PipelineExecutionDisplayName="retrain"
+    )["PipelineExecutionArn"]
     pipeline = wait_for("the deploy pipeline started by the approval", lambda: deploy_pipelines(ctx), 60)[0]
     deploy = gitlab_project(ctx, "deploy")
     wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=0.5)
@@ -437,19 +442,17 @@ def next_deploy_pipeline(ctx: Context, before: int, what: str) -> Any:
 
 def stage_rollback(ctx: Context) -> dict[str, Any]:
     sm = ctx.aws("sagemaker")
-    # A second model: the data scientist re-runs the SageMaker pipeline (as from Studio), approves it...
-    execution = sm.start_pipeline_execution(PipelineName=ctx.prefix, PipelineExecutionDisplayName="retrain")
+
+    # The second model (retrained since stage 6) is approved, reaches staging...
+    def retrain_status() -> str:
+        execution = sm.describe_pipeline_execution(PipelineExecutionArn=ctx.facts["retrain"])
+        return str(execution["PipelineExecutionStatus"])
+
     wait_for(
-        "the second SageMaker pipeline execution",
-        lambda: (
-            sm.describe_pipeline_execution(PipelineExecutionArn=execution["PipelineExecutionArn"])[
-                "PipelineExecutionStatus"
-            ]
-            != "Executing"
-        ),
-        timeout_s=600,
-        interval_s=0.5,
+        "the retraining execution", lambda: retrain_status() != "Executing", timeout_s=600, interval_s=0.5
     )
+    if retrain_status() != "Succeeded":
+        raise StageError(f"the retraining execution {ctx.facts['retrain']} ended {retrain_status()}")
     packages = sm.list_model_packages(
         ModelPackageGroupName=ctx.prefix, SortBy="CreationTime", SortOrder="Descending"
     )
