@@ -63,10 +63,8 @@ def tls_only_policy(bucket: str) -> str:
     )
 
 
-def create_bucket(s3: S3Client, bucket: str, region: str, tls_only: bool = True) -> None:
-    """Create the artifacts bucket: private, encrypted, versioned, readable by Studio (CORS), and TLS only
-    unless ``tls_only`` is False (an S3 endpoint reached over plain HTTP, where the policy would deny every
-    request of the publisher itself)."""
+def create_bucket(s3: S3Client, bucket: str, region: str) -> None:
+    """Create the artifacts bucket: private, encrypted, versioned, TLS only, readable by Studio (CORS)."""
     if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
@@ -87,8 +85,7 @@ def create_bucket(s3: S3Client, bucket: str, region: str, tls_only: bool = True)
         },
     )
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    if tls_only:
-        s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
+    s3.put_bucket_policy(Bucket=bucket, Policy=tls_only_policy(bucket))
     # SageMaker Studio reads S3-hosted project templates from the browser.
     s3.put_bucket_cors(
         Bucket=bucket,

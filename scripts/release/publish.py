@@ -344,12 +344,7 @@ class Publisher:
             )
         lines.append(
             f"1. bucket s3://{self.bucket}: "
-            + (
-                "exists"
-                if exists
-                else "create (private, AES256, versioned, CORS for Studio"
-                + (", TLS only)" if str(self.s3.meta.endpoint_url).startswith("https://") else ")")
-            )
+            + ("exists" if exists else "create (private, AES256, versioned, CORS for Studio, TLS only)")
         )
         counts = {
             state: sum(1 for upload in uploads if upload.state == state)
@@ -411,14 +406,8 @@ class Publisher:
             if artifact_store.bucket_exists(self.s3, self.bucket):
                 results["bucket"] = "exists"
             else:
-                tls = str(self.s3.meta.endpoint_url).startswith("https://")
-                artifact_store.create_bucket(self.s3, self.bucket, str(self.region), tls_only=tls)
+                artifact_store.create_bucket(self.s3, self.bucket, str(self.region))
                 results["bucket"] = "created"
-                if not tls:
-                    self.log(
-                        "  note: S3 is reached over plain HTTP here, so the TLS-only bucket policy is not applied "
-                        "(it would deny every request sent over this endpoint)"
-                    )
             self.log(f"  {results['bucket']}")
         self.log(f"[2/5] Version {settings.version} → s3://{self.bucket}/{self.prefix}/")
         with step("uploading the version", "s3"):
