@@ -175,19 +175,23 @@ class GitLabOps:
             try:
                 self.gl.projects.delete(repo.id)
             except gitlab.exceptions.GitlabDeleteError as exc:
-                if exc.response_code != 404:
+                if exc.response_code == 404:
+                    logs.log("repo.already_gone", path=repo.full_path, id=repo.id)
+                    return
+                # A retried Delete finds the project already marked for deletion (GitLab >= 18): carry on.
+                if not (exc.response_code == 400 and "marked for deletion" in str(exc.error_message)):
                     raise
         if permanently:
-            # GitLab 18 marks projects for deletion first; a second call with the full path removes it now.
-            # Where deletion was immediate the project is gone and this answers 404/400, which is fine.
-            try:
-                self.gl.http_delete(
-                    f"/projects/{repo.id}",
-                    query_data={"permanently_remove": "true", "full_path": repo.full_path},
-                )
-            except gitlab.exceptions.GitlabError as exc:
-                if exc.response_code not in (400, 404):
-                    raise self._translate(exc, f"permanently delete project {repo.full_path}") from None
+            # GitLab >= 18 only marks the project for deletion and renames it to
+            # "<path>-deletion_scheduled-<id>"; a second call naming its *current* full path removes it now.
+            # Where deletion was immediate the project is already gone.
+            current = self.find_repo_or_none(str(repo.id))
+            if current is not None:
+                with self._call(f"permanently delete project {current.full_path}", forbidden=owner):
+                    self.gl.http_delete(
+                        f"/projects/{repo.id}",
+                        query_data={"permanently_remove": "true", "full_path": current.full_path},
+                    )
         logs.log("repo.deleted", path=repo.full_path, id=repo.id, permanently=permanently)
 
     # --- CI/CD variables ---------------------------------------------------------------------------

@@ -258,7 +258,12 @@ def test_create_adopts_a_commit_that_landed_although_the_client_timed_out(seeder
         assert len(seeder.project(path).commits.list(ref_name="main", all=True)) == 1
 
 
-def test_failed_create_deletes_what_it_made_and_the_rollback_delete_succeeds(seeder: Seeder) -> None:
+@pytest.mark.parametrize("deletion", ["immediate", "delayed"])
+def test_failed_create_deletes_what_it_made_and_the_rollback_delete_succeeds(
+    seeder: Seeder, deletion: str
+) -> None:
+    # "delayed": GitLab >= 18 marks and renames first; the cleanup must still remove the repos for good.
+    seeder.gl_server.state.deletion = deletion
     seeder.gl_server.inject("POST /projects/:id/repository/commits", 503, times=None)
     body = seeder.create()
     assert body["Status"] == "FAILED"
@@ -573,6 +578,22 @@ def test_delete_applies_the_policy_revokes_the_token_and_removes_deploy_stacks(
         assert archived == {policy == "Archive"}
         assert seeder.project(DEPLOY_PATH).triggers.list(all=True) == []
         assert run_trigger(seeder, deploy_id, token).status_code == 404, "the trigger token is revoked"
+
+
+def test_delete_policy_under_delayed_deletion_marks_the_repos_and_a_retry_succeeds(seeder: Seeder) -> None:
+    seeder.gl_server.state.deletion = "delayed"  # GitLab >= 18's default
+    props = seeder.props(RepositoryDeletionPolicy="Delete")
+    assert seeder.create(props=props)["Status"] == "SUCCESS"
+    build_id = seeder.project(BUILD_PATH).id
+
+    body = seeder.send("Delete", props=props, physical_id=PHYSICAL_ID)
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    # Marked, not removed: GitLab's grace period stays as a safety net for people's work.
+    marked = seeder.gl.projects.get(build_id)
+    assert marked.marked_for_deletion_on is not None
+    assert marked.path.startswith(f"{BASE}-model-build-deletion_scheduled-")
+    again = seeder.send("Delete", props=props, physical_id=PHYSICAL_ID)
+    assert again["Status"] == "SUCCESS", again["Reason"]
 
 
 def test_delete_of_what_is_already_gone_succeeds(seeder: Seeder) -> None:
