@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", help="Abalone CSV (default: $ABALONE_CSV, as scripts/run-sandbox)")
     args = parser.parse_args(argv)
     walls: list[float] = []
+    lifecycles: list[float] = []
     stages: dict[str, list[float]] = {}
     failed = 0
     for run in range(1, args.runs + 1):
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             report = json.loads(report_path.read_text(encoding="utf-8"))
         walls.append(wall)
+        lifecycles.append(report["duration_s"])
         for stage in report["stages"]:
             stages.setdefault(stage["name"], []).append(stage["duration_s"])
         print(f"run {run}: {report['result']} in {wall:.1f} s (lifecycle {report['duration_s']:.1f} s)")
@@ -58,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nmedian over {len(walls)} run(s) on {os.cpu_count()} CPU(s):")
         for name, values in stages.items():
             print(f"  {name:<16} {statistics.median(values):6.1f} s")
+        print(
+            f"  {'lifecycle':<16} {statistics.median(lifecycles):6.1f} s  (the report's duration_s: cloud start + stages)"
+        )
         print(
             f"  {'total (wall)':<16} {statistics.median(walls):6.1f} s  (scripts/run-sandbox, bootstrap included)"
         )

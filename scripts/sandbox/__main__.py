@@ -14,10 +14,15 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from sandbox import data as data_module
-from sandbox.cloud import GROUP_PATH, LocalCloud
-from sandbox.lifecycle import ROOT, STAGES, Context, run
-from sandbox.report import Report, timeline
+from sandbox import bytecode
+
+# Before the heavy imports below, so they use (and fill) the bytecode cache too.
+bytecode.enable()
+
+from sandbox import data as data_module  # noqa: E402
+from sandbox.cloud import GROUP_PATH, LocalCloud  # noqa: E402
+from sandbox.lifecycle import ROOT, STAGES, Context, run  # noqa: E402
+from sandbox.report import Report, timeline  # noqa: E402
 
 DEFAULT_REPORT = ROOT / ".sandbox" / "report.json"
 

@@ -297,6 +297,16 @@ class GitlabCiLocalRunner:
             command += ["--variable", variable]
         return command + list(extra)
 
+    def _popen_capture(self, run: PipelineRun, *extra: str) -> subprocess.Popen[str]:
+        return subprocess.Popen(
+            self._command(run, *extra),
+            cwd=run.checkout,
+            env=self._env(run),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def _env(self, run: PipelineRun) -> dict[str, str]:
         env = dict(self.runner_env)
         env["HOME"] = str(run.home)
@@ -306,28 +316,19 @@ class GitlabCiLocalRunner:
     def _run_pipeline(self, project: Any, pipeline: Any) -> None:
         run = self._prepare(project, pipeline)
         self.runs[pipeline.id] = run
-        # Listing and preview skip gitlab-ci-local's schema validation (~1 s each); the run validates.
-        listing = subprocess.run(
-            self._command(run, "--list-json", "--no-json-schema-validation"),
-            cwd=run.checkout,
-            env=self._env(run),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if listing.returncode != 0:
-            raise RuntimeError(f"gitlab-ci-local could not read .gitlab-ci.yml: {listing.stderr[-2000:]}")
-        listed = json.loads(listing.stdout[listing.stdout.index("[") :])
-        preview = subprocess.run(
-            self._command(run, "--preview", "--no-json-schema-validation"),
-            cwd=run.checkout,
-            env=self._env(run),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # Listing (which validates .gitlab-ci.yml against GitLab's schema once per pipeline, as GitLab does
+        # when it creates one) and the expanded preview run side by side: each is a node start (~0.3 s).
+        listing_process = self._popen_capture(run, "--list-json")
+        preview_process = self._popen_capture(run, "--preview", "--no-json-schema-validation")
+        listing_out, listing_err = listing_process.communicate()
+        preview_out, _ = preview_process.communicate()
+        if listing_process.returncode != 0:
+            raise RuntimeError(
+                f"gitlab-ci-local could not read .gitlab-ci.yml: {(listing_err or listing_out)[-2000:]}"
+            )
+        listed = json.loads(listing_out[listing_out.index("[") :])
         definitions = parse_expanded(
-            preview.stdout[preview.stdout.find("---") :] if preview.returncode == 0 else ""
+            preview_out[preview_out.find("---") :] if preview_process.returncode == 0 else ""
         )
         for item in listed:
             if item["when"] == "never":
@@ -420,7 +421,8 @@ class GitlabCiLocalRunner:
         for name in manual or []:
             extra += ["--manual", name]
         process = subprocess.Popen(
-            self._command(run, *extra, *names),
+            # The listing validated this commit's .gitlab-ci.yml already (~0.3 s a run saved).
+            self._command(run, "--no-json-schema-validation", *extra, *names),
             cwd=run.checkout,
             env=self._env(run),
             stdout=subprocess.PIPE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -19,9 +20,9 @@ from sandbox.ci_runner import GitlabCiLocalRunner, job_python_env
 from sandbox.local_aws.server import LocalAws
 
 GROUP_PATH = "ml/team"
-# CI/CD variables of the sandbox's GitLab group: local executions take seconds, so poll them every second
+# CI/CD variables of the sandbox's GitLab group: local executions take seconds, so poll them every half second
 # (the build repo's .gitlab-ci.yml polls every 30 s, right for SageMaker in AWS).
-GROUP_VARIABLES = {"PIPELINE_POLL_SECONDS": "1"}
+GROUP_VARIABLES = {"PIPELINE_POLL_SECONDS": "0.5"}
 TOKEN_SECRET_NAME = "sagemaker-gitlab/gitlab-api-token"  # noqa: S105 - a secret's name, not a secret
 
 
@@ -38,6 +39,7 @@ class LocalCloud:
         self.seed: Any = None
         self.token_secret_arn = ""
         self.person_token = ""
+        self._warm_up: threading.Thread | None = None
 
     @property
     def gitlab_url(self) -> str:
@@ -49,6 +51,13 @@ class LocalCloud:
         from sandbox.gitlab_emulator.state import MAINTAINER
 
         self.aws.start()
+        from sandbox.local_aws import xgboost_container
+
+        # Off the critical path: the first Train step would otherwise pay the import.
+        self._warm_up = threading.Thread(
+            target=xgboost_container.warm_up, name="xgboost-warm-up", daemon=True
+        )
+        self._warm_up.start()
         ci_python = job_python_env(self.workdir)
         self.runner = GitlabCiLocalRunner(
             self.workdir / "ci",
@@ -86,6 +95,8 @@ class LocalCloud:
         return gitlab.Gitlab(self.gitlab.url, private_token=token or self.person_token, timeout=30)
 
     def stop(self) -> None:
+        if self._warm_up is not None:
+            self._warm_up.join(timeout=30)  # never end the interpreter in the middle of an import
         if self.runner is not None:
             self.runner.stop()
         if self.gitlab is not None:

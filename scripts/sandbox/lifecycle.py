@@ -43,7 +43,13 @@ class StageError(Exception):
     """A stage's expectation did not hold; the message is the report's error."""
 
 
-def wait_for(what: str, predicate: Callable[[], Any], timeout_s: float, interval_s: float = 0.25) -> Any:
+# How often the lifecycle (the "user") polls GitLab and AWS: each poll is a local HTTP request of a few ms,
+# and on average half an interval is lost per wait, so keep it short (the long build wait polls less, to
+# leave the CPU to its jobs).
+POLL_S = 0.1
+
+
+def wait_for(what: str, predicate: Callable[[], Any], timeout_s: float, interval_s: float = POLL_S) -> Any:
     deadline = time.monotonic() + timeout_s
     while True:
         value = predicate()
@@ -284,7 +290,7 @@ def stage_create_project(ctx: Context) -> dict[str, Any]:
 def stage_build(ctx: Context) -> dict[str, Any]:
     build = gitlab_project(ctx, "build")
     pipeline = wait_for("the build repo's first pipeline", lambda: build.pipelines.list(get_all=True), 60)[-1]
-    wait_for(f"build pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=900, interval_s=0.5)
+    wait_for(f"build pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=900, interval_s=0.25)
     if pipeline.status != "success":
         raise StageError(job_failure(build, pipeline))
     sm = ctx.aws("sagemaker")
@@ -366,7 +372,7 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
     )["PipelineExecutionArn"]
     pipeline = wait_for("the deploy pipeline started by the approval", lambda: deploy_pipelines(ctx), 60)[0]
     deploy = gitlab_project(ctx, "deploy")
-    wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=0.5)
+    wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=POLL_S)
     jobs = job_summary(pipeline)
     if pipeline.status == "failed" or jobs.get("test-staging") != "success":
         raise StageError(job_failure(deploy, pipeline))
@@ -406,7 +412,7 @@ def stage_production(ctx: Context) -> dict[str, Any]:
             or job_summary(pipeline).get("deploy-prod") == "failed"
         ),
         timeout_s=600,
-        interval_s=0.5,
+        interval_s=POLL_S,
     )
     jobs = job_summary(pipeline)
     if jobs.get("test-prod") != "success":
@@ -434,7 +440,7 @@ def staging_package(ctx: Context) -> str:
 def next_deploy_pipeline(ctx: Context, before: int, what: str) -> Any:
     pipelines = wait_for(what, lambda: (p := deploy_pipelines(ctx)) and len(p) > before and p, 60)
     pipeline = pipelines[0]
-    wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=0.5)
+    wait_for(f"deploy pipeline {pipeline.id}", lambda: finished(pipeline), timeout_s=600, interval_s=POLL_S)
     if job_summary(pipeline).get("test-staging") != "success":
         raise StageError(job_failure(gitlab_project(ctx, "deploy"), pipeline))
     return pipeline
@@ -449,7 +455,7 @@ def stage_rollback(ctx: Context) -> dict[str, Any]:
         return str(execution["PipelineExecutionStatus"])
 
     wait_for(
-        "the retraining execution", lambda: retrain_status() != "Executing", timeout_s=600, interval_s=0.5
+        "the retraining execution", lambda: retrain_status() != "Executing", timeout_s=600, interval_s=POLL_S
     )
     if retrain_status() != "Succeeded":
         raise StageError(f"the retraining execution {ctx.facts['retrain']} ended {retrain_status()}")

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sandbox import bytecode
+
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 _HOST_MACHINE = os.uname().machine
 
@@ -84,7 +86,8 @@ def runtime_environment(
         "LANG": "en_US.UTF-8",
         "HOME": str(home),
         "TMPDIR": str(home),
-        "PYTHONDONTWRITEBYTECODE": "1",
+        # Compiled host packages, as the runtime image ships boto3 compiled (see sandbox.bytecode).
+        **bytecode.child_env(write=False),
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
         "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox import bytecode
 from sandbox.local_aws import xgboost_container
 from sandbox.local_aws.pipeline_expressions import (
     ExpressionError,
@@ -302,7 +303,8 @@ class Executor:
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "HOME": str(root),
                 "LANG": "C.UTF-8",
-                "PYTHONDONTWRITEBYTECODE": "1",
+                # Compiled packages, as in the processing image (see sandbox.bytecode).
+                **bytecode.child_env(),
                 **self.aws_env,
             }
             for key, value in (args.get("Environment") or {}).items():
