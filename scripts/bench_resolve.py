@@ -41,8 +41,9 @@ def main() -> int:
         {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
     )
     import boto3
-    from deployer.registry import newest_approved
     from moto import mock_aws
+
+    from deployer.registry import newest_approved
 
     with mock_aws():
         client = boto3.client("sagemaker")

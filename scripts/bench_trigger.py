@@ -2,7 +2,7 @@
 """Benchmark the trigger Lambda: approval-to-pipeline-created latency and GitLab calls per approval.
 
 Runs the real handler (``trigger.handler.lambda_handler``) in-process against the GitLab emulator
-(``scripts/sandbox/gitlab_emulator``, real python-gitlab client) and moto (SageMaker registry, Secrets
+(``sandbox/sandbox/gitlab_emulator``, real python-gitlab client) and moto (SageMaker registry, Secrets
 Manager, SNS). For each approval event it measures the time from invoking the handler until the pipeline
 exists in GitLab (the handler returns after GitLab answered 201 with the pipeline), checks the pipeline's
 variables through the API afterwards, and counts GitLab requests from the emulator's request log.
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for extra in (ROOT / "scripts", ROOT / "trigger_lambda"):
+for extra in (ROOT / "sandbox", ROOT / "trigger_lambda"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
@@ -93,6 +93,7 @@ def run(runs: int, packages: int) -> int:
     import boto3
     import gitlab
     from moto import mock_aws
+
     from sandbox.gitlab_emulator.seed import seed
     from sandbox.gitlab_emulator.server import GitLabEmulator
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pipelines.abalone import preprocess
 
 ROOT = Path(__file__).resolve().parents[1]

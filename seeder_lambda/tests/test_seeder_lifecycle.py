@@ -15,8 +15,6 @@ import boto3
 import gitlab
 import pytest
 import requests
-from seeder import lifecycle
-from seeder.settings import Settings
 from seeder_testkit import (
     BASE,
     BUILD_EXECUTABLE,
@@ -33,6 +31,9 @@ from seeder_testkit import (
     event,
     properties,
 )
+
+from seeder import lifecycle
+from seeder.settings import Settings
 
 BUILD_PATH = f"ml/team/{BASE}-model-build"
 DEPLOY_PATH = f"ml/team/{BASE}-model-deploy"

@@ -9,9 +9,10 @@ from typing import Any
 
 import boto3
 import pytest
+from seeder_testkit import REGION, TRIGGER_SECRET, FakeContext, event, properties
+
 from seeder import lifecycle
 from seeder.settings import Settings
-from seeder_testkit import REGION, TRIGGER_SECRET, FakeContext, event, properties
 
 PHYSICAL_ID = "gitlab:ml/team/churn-p-abcdefghijkl"
 FAST = Settings(reserve_seconds=2.0, guard_seconds=1.0, gitlab_timeout_seconds=2.0, retry_base_seconds=0.05)

@@ -11,13 +11,14 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
+from seeder_testkit import BUILD_EXECUTABLE, BUILD_SEED, make_zip
+
 from seeder import cfn_response, names, redact, seed_archive
 from seeder.deadline import Deadline
 from seeder.errors import DeadlineExceededError, SeederError
 from seeder.properties import DeletionPolicy, parse_properties
 from seeder.retry import backoff_delay, retry_after_seconds
 from seeder.variables import Variable, VariableChange, can_mask, desired_variables, plan_changes
-from seeder_testkit import BUILD_EXECUTABLE, BUILD_SEED, make_zip
 
 VALID = {
     "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:seeder",

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import xgboost as xgb
+
 from sandbox import data as data_module
 from sandbox import lifecycle
 from sandbox.cloud import GROUP_PATH, LocalCloud

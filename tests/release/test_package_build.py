@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from release.layout import project_version
 from release.package import build
 from release.render import RenderError, parse_template, set_parameter_default

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 from release import publish
 from release.layout import version_prefix
 from release.manifest import build_manifest, write_manifest

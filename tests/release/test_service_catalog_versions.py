@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+
 from release.aws_errors import PublishError, explain
 from release.publish import step
 from release.service_catalog import ensure_version, idempotency_token

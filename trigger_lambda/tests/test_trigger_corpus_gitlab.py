@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from trigger.handler import lambda_handler
 
 EVENTS_DIR = Path(__file__).parent / "events"

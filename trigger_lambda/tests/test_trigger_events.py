@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from trigger.events import ApprovalStatus, Drop, PackageStateChange, parse_event
 
 EVENTS_DIR = Path(__file__).parent / "events"

@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+
 import trigger.gitlab_trigger
 from trigger.config import ConfigError
 from trigger.gitlab_trigger import GitLabAccessError, GitLabRejectedError, GitLabUnavailableError

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 import trigger.gitlab_trigger
 from trigger.handler import lambda_handler
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+
 from trigger.events import ApprovalStatus, PackageStateChange
 from trigger.notify import publish_no_approved_left
 

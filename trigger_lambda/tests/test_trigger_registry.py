@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from trigger.registry import newest_approved_package
 
 GROUP = "abalone-p-abcdefghijkl"

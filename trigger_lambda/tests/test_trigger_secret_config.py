@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from trigger.config import ConfigError, Settings, load_settings
 from trigger.gitlab_trigger import SecretFormatError, TriggerSecret, parse_trigger_secret
 

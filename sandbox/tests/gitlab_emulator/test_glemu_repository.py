@@ -11,6 +11,7 @@ from typing import Any
 import gitlab
 import pytest
 from gitlab.v4.objects import Project
+
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.state import REPORTER

@@ -11,6 +11,7 @@ from typing import Any
 
 import gitlab
 import pytest
+
 from sandbox import oidc
 from sandbox.ci_runner import GitlabCiLocalRunner
 from sandbox.gitlab_emulator.seed import seed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gitlab
 import pytest
 from gitlab.v4.objects import Project
+
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.workflow import evaluate

@@ -14,6 +14,7 @@ from pathlib import Path
 import gitlab
 import pytest
 import requests
+
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.server import wait_until_listening
 
@@ -160,7 +161,7 @@ def test_unexpected_errors_answer_500_like_gitlab(
 
 
 def test_runs_as_a_process_and_stops_on_sigterm(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "sandbox")}
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from sandbox import data as data_module
 from sandbox import oidc
 from sandbox.local_aws import pipeline_expressions as px

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import gitlab
 import pytest
 import requests
+
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.state import DEVELOPER, MAINTAINER
 

@@ -8,6 +8,7 @@ import gitlab
 import pytest
 import requests
 from gitlab.v4.objects import Project
+
 from sandbox.gitlab_emulator.civars import job_variables
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.runner import RecordingRunner
