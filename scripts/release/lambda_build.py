@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from release.layout import LambdaSource
+from release.layout import SHARED_PACKAGES, LambdaSource
 from release.zips import tree_files, write_zip
 
 PYTHON_PLATFORM = "aarch64-manylinux2014"
@@ -67,7 +67,8 @@ def install_dependencies(requirements: Path, target: Path) -> None:
 
 
 def build_lambda_zip(root: Path, source: LambdaSource, destination: Path) -> None:
-    """Build ``destination`` from ``root/<folder>/<package>`` and ``root/<folder>/requirements.txt``."""
+    """Build ``destination`` from ``root/<folder>/<package>``, the shared packages (``SHARED_PACKAGES``)
+    and ``root/<folder>/requirements.txt``."""
     folder = root / source.folder
     package = folder / source.package
     requirements = folder / "requirements.txt"
@@ -84,10 +85,13 @@ def build_lambda_zip(root: Path, source: LambdaSource, destination: Path) -> Non
     with tempfile.TemporaryDirectory(prefix=f"{source.folder}-") as staging:
         target = Path(staging)
         install_dependencies(requirements, target)
-        if (target / source.package).exists():
-            raise BuildError(
-                f"a dependency in {requirements} installs a top-level '{source.package}' package"
-            )
+        ours = [(package, source.package)] + [
+            (root / folder / name, name) for folder, name in SHARED_PACKAGES
+        ]
+        for _, name in ours:
+            if (target / name).exists():
+                raise BuildError(f"a dependency in {requirements} installs a top-level '{name}' package")
         entries = list(tree_files(target))
-        entries.extend(tree_files(package, prefix=f"{source.package}/"))
+        for path, name in ours:
+            entries.extend(tree_files(path, prefix=f"{name}/"))
         write_zip(destination, entries)

@@ -33,6 +33,9 @@ LAMBDAS = (
     LambdaSource("seeder_lambda.zip", "seeder_lambda", "seeder", "seeder.handler.lambda_handler"),
     LambdaSource("trigger_lambda.zip", "trigger_lambda", "trigger", "trigger.handler.lambda_handler"),
 )
+# Packages shared by every Lambda (copied into each zip beside the handler package): ``contracts/<package>/``,
+# the one definition of the names and schemas the Lambdas, the template and the sandbox agree on.
+SHARED_PACKAGES = (("contracts", "contracts"),)
 # Seed repositories: zipped with their files at the zip's root (the seeder pushes them as one commit).
 SEED_REPOS = (("seed_build_repo.zip", "seed_build_repo"), ("seed_deploy_repo.zip", "seed_deploy_repo"))
 

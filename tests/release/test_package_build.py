@@ -6,6 +6,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -33,7 +34,14 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work in this checkout) cannot make the two builds differ."""
     snapshot = tmp_path_factory.mktemp("tree")
     shutil.copy2(ROOT / "pyproject.toml", snapshot / "pyproject.toml")
-    for part in ("product", "seeder_lambda", "trigger_lambda", "seed_build_repo", "seed_deploy_repo"):
+    for part in (
+        "product",
+        "contracts",
+        "seeder_lambda",
+        "trigger_lambda",
+        "seed_build_repo",
+        "seed_deploy_repo",
+    ):
         shutil.copytree(ROOT / part, snapshot / part, symlinks=True)
     return snapshot
 
@@ -90,6 +98,13 @@ def test_lambda_zips_hold_the_handler_and_pinned_dependencies_for_arm64(
             if "__pycache__" not in path.parts
         }
         assert sources <= names
+        shared = {
+            f"contracts/{path.relative_to(tree / 'contracts' / 'contracts').as_posix()}"
+            for path in (tree / "contracts" / "contracts").rglob("*.py")
+            if "__pycache__" not in path.parts
+        }
+        assert "contracts/names.py" in shared
+        assert shared <= names
         assert all(dependency in names for dependency in dependencies)
         pins = [
             line.split("==")
@@ -219,3 +234,26 @@ def test_default_version_is_the_project_version() -> None:
     import tomllib
 
     assert project_version() == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+
+
+@pytest.mark.parametrize("artifact", ["seeder_lambda.zip", "trigger_lambda.zip"])
+def test_the_shared_contracts_import_from_the_unpacked_zip_alone(
+    two_builds: tuple[Path, Path], artifact: str, tmp_path: Path
+) -> None:
+    """The Lambda runtime puts the unpacked zip on sys.path: contracts must come from there, not the repo."""
+    with zipfile.ZipFile(two_builds[0] / artifact) as archive:
+        archive.extractall(tmp_path)
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import contracts.names, contracts.trigger_secret, contracts.ci_variables, contracts.jsonlog; "
+        "print(contracts.names.__file__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-S", "-E", "-c", probe, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).resolve() == (tmp_path / "contracts" / "names.py").resolve()
