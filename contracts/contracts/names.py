@@ -15,10 +15,10 @@ DEFAULT_BRANCH = "main"
 STAGES = ("staging", "prod")
 
 # SageMaker's documented patterns (CreateProject: ProjectName; project ids are "p-" + 12 lowercase
-# alphanumerics, as Studio assigns them).
-PROJECT_NAME_PATTERN = re.compile(r"^[a-zA-Z](-*[a-zA-Z0-9])*$")
+# alphanumerics, as Studio assigns them). \A...\Z, not ^...$: "$" also matches before a trailing newline.
+PROJECT_NAME_PATTERN = re.compile(r"\A[a-zA-Z](-*[a-zA-Z0-9])*\Z")
 PROJECT_NAME_MAX = 32
-PROJECT_ID_PATTERN = re.compile(r"^p-[a-z0-9]{12}$")
+PROJECT_ID_PATTERN = re.compile(r"\Ap-[a-z0-9]{12}\Z")
 
 TAG_PROJECT_NAME = "sagemaker:project-name"
 TAG_PROJECT_ID = "sagemaker:project-id"
