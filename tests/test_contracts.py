@@ -199,3 +199,24 @@ def test_jsonlog_writes_one_json_object_per_line(caplog: pytest.LogCaptureFixtur
         jsonlog.log(logger, "repo.created", path="ml/team/x", calls=2)
     (record,) = caplog.records
     assert json.loads(record.getMessage()) == {"event": "repo.created", "path": "ml/team/x", "calls": 2}
+
+
+def test_the_template_pins_the_project_id_to_studios_format() -> None:
+    """Issue 12.3: with id ``abcdefghijkl`` the stack's ``*-<id>`` grants would match project
+    ``p-abcdefghijkl``'s resources. CloudFormation matches AllowedPattern against the whole value."""
+    template, _ = decode_str((ROOT / "product" / "template.yaml").read_text(encoding="utf-8"))
+    parameter = template["Parameters"]["SageMakerProjectId"]
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert (parameter["MinLength"], parameter["MaxLength"]) == (14, 14)
+    for candidate in (
+        "p-abcdefghijkl",
+        "p-0123456789ab",
+        "abcdefghijkl",
+        "p-abcdefghijk",
+        "p-ABCDEFGHIJKL",
+        "x-abcdefghijkl",
+    ):
+        assert bool(pattern.fullmatch(candidate)) == bool(names.PROJECT_ID_PATTERN.match(candidate)), (
+            candidate
+        )
+    assert not pattern.fullmatch("abcdefghijkl")
