@@ -7,6 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Credentials the sandbox's own clients sign with. moto accepts any; these are not keys to anything.
+# They live here (not in server.py) so extensions that make clients need not import the server module,
+# which imports them: that was the pipeline_hooks <-> server import cycle (issue 13).
+SANDBOX_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+}
+
 
 @dataclass
 class Invocation:
