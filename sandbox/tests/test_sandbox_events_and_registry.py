@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -20,13 +19,16 @@ GROUP = "p-1"
 
 
 def _received(aws, count: int, timeout_s: float = 30) -> list[dict]:
+    """The events the recorder function stored, once the deliveries in flight have ended.
+
+    Waits on the local AWS's background work (event-driven: it joins the delivery threads) instead of
+    polling the bucket, so a missing event fails at once after delivery, not at the timeout.
+    """
+    assert aws.state.drain(timeout_s), f"event deliveries still running after {timeout_s} s"
     s3 = aws.client("s3")
-    deadline = time.monotonic() + timeout_s
-    while True:
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="received").get("Contents", [])]
-        if len(keys) >= count or time.monotonic() > deadline:
-            return [json.loads(s3.get_object(Bucket="received", Key=k)["Body"].read()) for k in keys]
-        time.sleep(0.1)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="received").get("Contents", [])]
+    assert len(keys) <= count, f"more events than the {count} expected: {keys}"
+    return [json.loads(s3.get_object(Bucket="received", Key=k)["Body"].read()) for k in keys]
 
 
 @pytest.fixture
@@ -109,12 +111,8 @@ def test_a_function_that_keeps_failing_sends_the_event_to_the_dead_letter_queue(
     arn = _register(sm)
     sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Rejected")
     sqs = local_aws.client("sqs")
-    messages: list = []
-    deadline = time.monotonic() + 30
-    while not messages and time.monotonic() < deadline:
-        messages = sqs.receive_message(
-            QueueUrl=approval_rule, MessageAttributeNames=["All"], WaitTimeSeconds=1
-        ).get("Messages", [])
+    assert local_aws.state.drain(30), "event delivery (with its retries) still running after 30 s"
+    messages = sqs.receive_message(QueueUrl=approval_rule, MessageAttributeNames=["All"]).get("Messages", [])
     assert len(messages) == 1
     dead = json.loads(messages[0]["Body"])
     assert dead["detail"]["ModelApprovalStatus"] == "Rejected"

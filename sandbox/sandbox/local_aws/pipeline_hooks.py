@@ -19,7 +19,7 @@ from typing import Any, cast
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.pipeline_executor import Executor, Storage, execution_variables
 from sandbox.local_aws.pipeline_expressions import ExpressionError, parameter_values
-from sandbox.local_aws.state import LocalAwsState
+from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
 
 _PAGE_SIZE = 20
 
@@ -74,8 +74,6 @@ class Registry:
 
 def _run(state: LocalAwsState, backend: Any, pipeline: Any, execution: Any, workdir: Path) -> None:
     import boto3
-
-    from sandbox.local_aws.server import SANDBOX_CREDENTIALS
 
     s3 = boto3.client(
         "s3",

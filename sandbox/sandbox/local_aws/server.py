@@ -26,14 +26,11 @@ from sandbox.local_aws import (
     sts_web_identity,
 )
 from sandbox.local_aws.patching import Patches
-from sandbox.local_aws.state import LocalAwsState
+from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
+
+__all__ = ["REGION", "SANDBOX_CREDENTIALS", "LocalAws"]
 
 REGION = "us-east-1"
-# Credentials the sandbox's own clients sign with. moto accepts any; these are not keys to anything.
-SANDBOX_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "sandbox",
-    "AWS_SECRET_ACCESS_KEY": "sandbox",
-}
 
 
 class LocalAws:

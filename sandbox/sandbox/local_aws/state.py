@@ -7,6 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Credentials the sandbox's own clients sign with. moto accepts any; these are not keys to anything.
+# They live here (not in server.py) so extensions that make clients need not import the server module,
+# which imports them: that was the pipeline_hooks <-> server import cycle (issue 13).
+SANDBOX_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+}
+
 
 @dataclass
 class Invocation:
@@ -65,15 +73,23 @@ class LocalAwsState:
             return any(t.is_alive() for t in self._threads)
 
     def drain(self, timeout_s: float) -> bool:
-        """Wait for all background work; True when none is left."""
+        """Wait for all background work; True when none is left.
+
+        Joins the threads (woken when each ends) rather than polling; work started by work being drained
+        (an async invocation a pipeline step made) is picked up by the next round.
+        """
         import time
 
         deadline = time.monotonic() + timeout_s
-        while self.busy():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
+        while True:
+            with self.lock:
+                alive = [t for t in self._threads if t.is_alive()]
+            if not alive:
+                return True
+            for thread in alive:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    return False
 
     def record(self, invocation: Invocation) -> None:
         with self.lock:
