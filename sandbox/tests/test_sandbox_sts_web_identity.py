@@ -67,3 +67,21 @@ def test_string_like_patterns_match(local_aws) -> None:
     assert sts.assume_role_with_web_identity(
         RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/x")
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern", "expected"),
+    [
+        ("project_path:g/r:ref_type:tag:ref:prod-1", "project_path:g/r:ref_type:tag:ref:prod-*", True),
+        ("project_path:g/r:ref_type:branch:ref:main", "project_path:g/r:ref_type:tag:ref:prod-*", False),
+        ("ab", "a?", True),
+        ("abc", "a?", False),
+        # AWS's StringLike knows only * and ?: brackets are literal (fnmatch would read a character set).
+        ("a1", "a[0-9]", False),
+        ("a[0-9]", "a[0-9]", True),
+    ],
+)
+def test_string_like_has_only_iams_two_wildcards(value: str, pattern: str, expected: bool) -> None:
+    from sandbox.local_aws.sts_web_identity import string_like
+
+    assert string_like(value, pattern) is expected

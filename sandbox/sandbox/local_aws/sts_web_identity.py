@@ -13,8 +13,8 @@ OIDC provider is not consulted); other condition keys (a statement conditioned o
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import re
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -35,6 +35,14 @@ def issuer_host(claims: dict[str, Any]) -> str:
     return (parsed.netloc + parsed.path).rstrip("/")
 
 
+def string_like(value: str, pattern: str) -> bool:
+    """IAM's ``StringLike``: ``*`` matches any run of characters and ``?`` one character; nothing else is
+    special (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_String).
+    ``fnmatch`` would also read ``[...]`` as a character set and match more than AWS does."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.DOTALL) is not None
+
+
 def condition_holds(condition: dict[str, Any], claims: dict[str, Any], host: str) -> bool:
     for operator, entries in condition.items():
         base = operator.split(":", 1)[-1]
@@ -49,7 +57,7 @@ def condition_holds(condition: dict[str, Any], claims: dict[str, Any], host: str
             if base == "StringEquals":
                 matched = any(a in wanted for a in actual)
             elif base == "StringLike":
-                matched = any(fnmatch.fnmatchcase(a, w) for a in actual for w in wanted)
+                matched = any(string_like(a, w) for a in actual for w in wanted)
             else:
                 return False
             if not matched:
