@@ -388,3 +388,63 @@ def test_unknown_parameter_is_rejected_before_any_execution(local_aws, pipeline)
     with pytest.raises(pipeline.exceptions.ClientError, match="Parameter Nope is not defined"):
         _run(pipeline, Nope=1)
     assert pipeline.list_pipeline_executions(PipelineName="p-1")["PipelineExecutionSummaries"] == []
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        ({"SAGEMAKER_PROGRAM": "", "SAGEMAKER_SUBMIT_DIRECTORY": ""}, "Empty module name"),
+        ({"SAGEMAKER_PROGRAM": "inference.py"}, "No module named 'inference.py'"),
+    ],
+)
+def test_a_program_variable_selects_script_mode_and_fails_the_health_check(
+    local_aws, environment: dict[str, str], reason: str
+) -> None:
+    """aws/sagemaker-xgboost-container serving.py main(): only an *absent* SAGEMAKER_PROGRAM serves the model
+    in algorithm mode (ModelBuilder.register() writes it as "", which is issue 10.1's defect)."""
+    import xgboost as xgb
+
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="models")
+    booster = xgb.train(
+        {"objective": "reg:squarederror"}, xgb.DMatrix(np.array([[0.0], [1.0]]), label=[0, 1]), 2
+    )
+    work = io.BytesIO()
+    raw = bytes(booster.save_raw("json"))
+    with tarfile.open(fileobj=work, mode="w:gz") as tar:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(raw)
+        tar.addfile(info, io.BytesIO(raw))
+    s3.put_object(Bucket="models", Key="model.tar.gz", Body=work.getvalue())
+    sagemaker = local_aws.client("sagemaker")
+    runtime = local_aws.client("sagemaker-runtime")
+    for name, env in (("algorithm", {}), ("script", environment)):
+        sagemaker.create_model(
+            ModelName=name,
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
+            PrimaryContainer={
+                "Image": "xgboost:1.7-1",
+                "ModelDataUrl": "s3://models/model.tar.gz",
+                "Environment": env,
+            },
+        )
+        sagemaker.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": name,
+                    "InstanceType": "ml.m5.large",
+                    "InitialInstanceCount": 1,
+                }
+            ],
+        )
+        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    served = runtime.invoke_endpoint(EndpointName="algorithm", ContentType="text/csv", Body="0.5")
+    assert len(served["Body"].read().decode().split()) == 1
+    with pytest.raises(runtime.exceptions.ValidationError) as error:
+        runtime.invoke_endpoint(EndpointName="script", ContentType="text/csv", Body="0.5")
+    message = error.value.response["Error"]["Message"]
+    assert "did not pass the ping health check" in message
+    assert reason in message
+    assert "Remove SAGEMAKER_PROGRAM" in message

@@ -3,7 +3,11 @@
 Resolution as SageMaker hosting does it: endpoint → its endpoint config → the first production variant's model
 → the model's container (`PrimaryContainer` or `Containers[0]`) → `ModelDataUrl`, or `ModelPackageName` → the
 package's `InferenceSpecification.Containers[0].ModelDataUrl` → model.tar.gz from the local S3 → the built-in
-XGBoost serving emulation (xgboost_container) on `text/csv`. Boosters are cached per model data URL and ETag.
+XGBoost serving emulation (xgboost_container) on `text/csv`. The container's `Environment` (the package
+container's, overridden by the model container's, as CreateModel documents for ModelPackageName) selects
+the container's mode: with `SAGEMAKER_PROGRAM` present the real container fails its `/ping`, so SageMaker
+never brings the endpoint InService; the sandbox answers InvokeEndpoint with a ValidationError naming
+SageMaker's health-check failure and the variable to remove (moto marks every endpoint InService at once). Boosters are cached per model data URL and ETag.
 Errors: an unknown endpoint is a 400 ValidationError ("Endpoint X of account Y not found."), a payload the
 model rejects is a 424 ModelError, as the real runtime answers.
 Not emulated: several production variants / TargetVariant routing, custom inference images (every model is
@@ -34,6 +38,12 @@ class EndpointError(Exception):
 
 def model_data_url(backend: Any, endpoint_name: str) -> tuple[str, str]:
     """(variant name, model data S3 URL) serving `endpoint_name`."""
+    variant, url, _ = serving_container(backend, endpoint_name)
+    return variant, url
+
+
+def serving_container(backend: Any, endpoint_name: str) -> tuple[str, str, dict[str, str]]:
+    """(variant name, model data S3 URL, container environment) serving `endpoint_name`."""
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
         raise EndpointError(
@@ -47,14 +57,20 @@ def model_data_url(backend: Any, endpoint_name: str) -> tuple[str, str]:
     if model is None:
         raise EndpointError(400, "ValidationError", f"Model {variant['ModelName']} not found.")
     container = model.primary_container or (model.containers[0] if model.containers else {})
+    name = variant.get("VariantName", "AllTraffic")
+    environment = dict(container.get("Environment") or {})
     if container.get("ModelDataUrl"):
-        return variant.get("VariantName", "AllTraffic"), str(container["ModelDataUrl"])
+        return name, str(container["ModelDataUrl"]), environment
     package_name = container.get("ModelPackageName")
     if package_name:
         package = backend.describe_model_package(package_name)
         containers = (package.inference_specification or {}).get("Containers") or []
         if containers and containers[0].get("ModelDataUrl"):
-            return variant.get("VariantName", "AllTraffic"), str(containers[0]["ModelDataUrl"])
+            return (
+                name,
+                str(containers[0]["ModelDataUrl"]),
+                {**(containers[0].get("Environment") or {}), **environment},
+            )
     raise EndpointError(400, "ValidationError", f"Model {model.model_name} has no model data to serve.")
 
 
@@ -70,7 +86,16 @@ def _s3_object(account_id: str, url: str) -> tuple[bytes, str]:
 
 def predict(backend: Any, endpoint_name: str, body: str) -> tuple[str, str]:
     """(variant, text/csv predictions) for one InvokeEndpoint call."""
-    variant, url = model_data_url(backend, endpoint_name)
+    variant, url, environment = serving_container(backend, endpoint_name)
+    failure = xgboost_container.script_mode_failure(environment)
+    if failure is not None:
+        raise EndpointError(
+            400,
+            "ValidationError",
+            f"Endpoint {endpoint_name} is not in service: "
+            + xgboost_container.PING_FAILURE.format(variant=variant)
+            + f" ({failure})",
+        )
     try:
         data, etag = _s3_object(backend.account_id, url)
     except Exception as exc:

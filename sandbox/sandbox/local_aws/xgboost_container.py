@@ -7,6 +7,12 @@ and every other one passed to xgboost as a booster parameter, numbers converted)
 packaged as `model.tar.gz`.
 Serving: `text/csv` rows without the target in, newline-separated predictions out; a model file saved by
 `save_model` or a pickled Booster (as older containers wrote) is accepted.
+Mode selection when serving, as the real container's `serving.py` `main()` does it
+(github.com/aws/sagemaker-xgboost-container, src/sagemaker_xgboost_container/serving.py at cb8df91,
+2026-06-25): `env.ServingEnv().module_name` comes from `SAGEMAKER_PROGRAM`; only when it is *absent* does
+the container serve the model in algorithm mode (`ScoringService.csdk_start()`); when it is present — even
+empty — it imports that user module (`importlib.import_module`), which fails for "" or a module the image
+does not have, so the server never answers `/ping` and SageMaker marks the endpoint Failed.
 Not emulated: libsvm/parquet/recordio-protobuf input, distributed training, checkpoints, `csv_weights`,
 the `application/x-recordio-protobuf` and `application/json` serving formats.
 """
@@ -29,6 +35,31 @@ _NOT_BOOSTER_PARAMS = {"num_round", "early_stopping_rounds", "csv_weights"}
 
 class ContainerError(Exception):
     """A failure the real container would report (the training job's FailureReason, a ModelError)."""
+
+
+PROGRAM_VARIABLE = "SAGEMAKER_PROGRAM"
+PING_FAILURE = (
+    "The primary container for production variant {variant} did not pass the ping health check. "
+    "Please check CloudWatch logs for this endpoint."
+)
+
+
+def script_mode_failure(environment: dict[str, str]) -> str | None:
+    """Why the container would fail its health check under ``environment``, or ``None`` (algorithm mode).
+
+    The sandbox ships no user modules, so script mode always fails here, as it does on AWS for the empty
+    program name ``ModelBuilder.register()`` writes.
+    """
+    if PROGRAM_VARIABLE not in environment:
+        return None
+    program = environment[PROGRAM_VARIABLE]
+    return (
+        f"{PROGRAM_VARIABLE}={program!r} is set, so the built-in XGBoost container starts in script mode and "
+        f"imports the user module {program!r}, which fails ("
+        + ("ValueError: Empty module name" if not program else f"No module named {program!r}")
+        + f"). Remove {PROGRAM_VARIABLE} (and SAGEMAKER_SUBMIT_DIRECTORY) from the container's Environment "
+        "to serve the model in algorithm mode."
+    )
 
 
 def warm_up() -> None:
