@@ -228,6 +228,12 @@ def test_registration_arguments(steps: dict[str, dict[str, Any]]) -> None:
     (container,) = args["InferenceSpecification"]["Containers"]
     assert container["Image"].endswith("/sagemaker-xgboost:1.7-1")
     assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    # The built-in XGBoost container serves the model (algorithm mode) only when SAGEMAKER_PROGRAM is
+    # absent; present, even empty, it imports a user module and fails /ping (aws/sagemaker-xgboost-container,
+    # serving.py main()). ModelBuilder.register() writes both variables empty: issue 10.1.
+    environment = container.get("Environment", {})
+    assert "SAGEMAKER_PROGRAM" not in environment
+    assert "SAGEMAKER_SUBMIT_DIRECTORY" not in environment
     assert args["InferenceSpecification"]["SupportedContentTypes"] == ["text/csv"]
     assert args["InferenceSpecification"]["SupportedResponseMIMETypes"] == ["text/csv"]
     statistics = args["ModelMetrics"]["ModelQuality"]["Statistics"]

@@ -175,8 +175,9 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
     from sagemaker.mlops.workflow.model_step import ModelStep
     from sagemaker.mlops.workflow.pipeline import Pipeline
     from sagemaker.mlops.workflow.steps import ProcessingStep, TrainingStep
-    from sagemaker.serve.model_builder import ModelBuilder
     from sagemaker.train import ModelTrainer
+
+    from pipelines.abalone.algorithm_model import AlgorithmModelBuilder
 
     session = session or pipeline_session(config)
 
@@ -357,7 +358,8 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
             content_type="application/json",
         )
     )
-    model_builder = ModelBuilder(
+    # Not ModelBuilder itself: it registers empty script-mode variables that break the built-in container.
+    model_builder = AlgorithmModelBuilder(
         image_uri=xgboost_image,
         s3_model_data_url=model_data,
         role_arn=config.role_arn,
