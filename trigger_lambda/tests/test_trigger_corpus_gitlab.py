@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from trigger.handler import lambda_handler
@@ -86,3 +87,20 @@ def test_duplicate_delivery_to_a_cold_container_is_harmless(
     pipelines = rig.deploy.pipelines()
     assert len(pipelines) == 2
     assert pipelines[0]["variables"] == pipelines[1]["variables"] == case["expect"]["pipeline_variables"]
+
+
+def test_late_approval_then_rejection_of_an_older_version_never_leaves_it_in_service(rig: Any) -> None:
+    """Issue 10.7 as a sequence: v2 Approved (serving), v1 approved late, then v1 rejected. The last
+    pipeline must deploy v2; before the fix the approval deployed v1 and the rejection did nothing."""
+    late = json.loads((EVENTS_DIR / "approved_older_after_newer.json").read_text())
+    arns = rig.make_registry(late["registry"])
+    lambda_handler(late["event"], None)
+    boto3.client("sagemaker", region_name="us-east-1").update_model_package(
+        ModelPackageArn=arns[0], ModelApprovalStatus="Rejected"
+    )
+    detail = {**late["event"]["detail"], "ModelApprovalStatus": "Rejected"}
+    rejection = {**late["event"], "id": "0d6d9f3c-6b0a-4a52-9d0c-1f1e2a3b4c22", "detail": detail}
+    lambda_handler(rejection, None)
+    deployed = [p["variables"]["MODEL_PACKAGE_ARN"] for p in rig.deploy.pipelines()]
+    assert deployed == [arns[1], arns[1]]
+    assert arns[1].endswith("/2")

@@ -8,13 +8,13 @@ import pytest
 
 from trigger.decisions import (
     ApprovedPackage,
-    CheckRollback,
+    CheckRegistry,
     Deploy,
     DeployReason,
     NoAction,
     NoApprovedLeft,
     decide,
-    decide_rollback,
+    decide_deploy,
 )
 from trigger.events import ApprovalStatus, PackageStateChange
 
@@ -50,8 +50,19 @@ A, R, P = ApprovalStatus.APPROVED, ApprovalStatus.REJECTED, ApprovalStatus.PENDI
 @pytest.mark.parametrize(
     "fields", [("ModelApprovalStatus",), ("ApprovalDescription", "ModelApprovalStatus"), None, ()]
 )
-def test_approval_deploys_that_package(fields: tuple[str, ...] | None) -> None:
-    assert decide(change(5, A, fields)) == Deploy(f"{PREFIX}5", 5, DeployReason.APPROVED, "evt-1")
+def test_approval_asks_the_registry(fields: tuple[str, ...] | None) -> None:
+    assert decide(change(5, A, fields)) == CheckRegistry(change(5, A, fields))
+
+
+@pytest.mark.parametrize("newest_other", [None, 2, 4])
+def test_approval_of_the_newest_deploys_that_package(newest_other: int | None) -> None:
+    other = None if newest_other is None else approved(newest_other)
+    assert decide_deploy(change(5, A), other) == Deploy(f"{PREFIX}5", 5, DeployReason.APPROVED, "evt-1")
+
+
+def test_late_approval_of_an_older_version_keeps_the_newer_one_deployed() -> None:
+    """Issue 10.7: v4 is Approved and deployed; approving v2 afterwards must not put v2 in service."""
+    assert decide_deploy(change(2, A), approved(4)) == Deploy(f"{PREFIX}4", 4, DeployReason.APPROVED, "evt-1")
 
 
 def test_deploy_variables_follow_the_contract() -> None:
@@ -82,8 +93,8 @@ def test_approved_to_approved_does_nothing() -> None:
 
 @pytest.mark.parametrize("status", [R, P])
 def test_leaving_approved_asks_the_registry(status: ApprovalStatus) -> None:
-    assert decide(change(3, status)) == CheckRollback(change(3, status))
-    assert decide(change(3, status, previous="Approved")) == CheckRollback(
+    assert decide(change(3, status)) == CheckRegistry(change(3, status))
+    assert decide(change(3, status, previous="Approved")) == CheckRegistry(
         change(3, status, previous="Approved")
     )
 
@@ -105,21 +116,24 @@ def test_pending_registration_does_nothing(fields: tuple[str, ...] | None) -> No
 def test_rejected_creation_event_still_checks_rollback() -> None:
     # Registering straight into Rejected is rare; checking costs one list call and never leaves a
     # withdrawn model deployed.
-    assert isinstance(decide(change(3, R, None)), CheckRollback)
+    assert isinstance(decide(change(3, R, None)), CheckRegistry)
 
 
 @pytest.mark.parametrize("status", [R, P])
 def test_withdrawn_newest_rolls_back_to_newest_remaining(status: ApprovalStatus) -> None:
-    assert decide_rollback(change(4, status), approved(2)) == Deploy(
+    assert decide_deploy(change(4, status), approved(2)) == Deploy(
         f"{PREFIX}2", 2, DeployReason.ROLLBACK, "evt-1"
     )
 
 
-def test_withdrawn_older_package_was_not_deployed() -> None:
-    decision = decide_rollback(change(2, R), approved(4))
-    assert isinstance(decision, NoAction)
-    assert "newer Approved version 4 is the deployed one" in decision.reason
+@pytest.mark.parametrize("status", [R, P])
+def test_withdrawn_older_package_redeploys_the_newest_remaining(status: ApprovalStatus) -> None:
+    """Issue 10.7: an older version may be the one in service (approved late, or an older deploy), so a
+    withdrawal never concludes "nothing to roll back" while an Approved package remains."""
+    assert decide_deploy(change(2, status), approved(4)) == Deploy(
+        f"{PREFIX}4", 4, DeployReason.ROLLBACK, "evt-1"
+    )
 
 
 def test_nothing_left_to_roll_back_to_notifies() -> None:
-    assert decide_rollback(change(1, R), None) == NoApprovedLeft(change(1, R))
+    assert decide_deploy(change(1, R), None) == NoApprovedLeft(change(1, R))

@@ -14,7 +14,12 @@ import pytest
 
 import trigger.gitlab_trigger
 from trigger.config import ConfigError
-from trigger.gitlab_trigger import GitLabAccessError, GitLabRejectedError, GitLabUnavailableError
+from trigger.gitlab_trigger import (
+    GitLabAccessError,
+    GitLabRejectedError,
+    GitLabUnavailableError,
+    PipelineVariablesForbiddenError,
+)
 from trigger.handler import lambda_handler
 
 EVENTS_DIR = Path(__file__).parent / "events"
@@ -190,3 +195,24 @@ def test_failed_events_are_not_remembered_as_handled(rig: Any) -> None:
         lambda_handler(case["event"], None)
     assert lambda_handler(case["event"], None)["action"] == "deploy"
     assert lambda_handler(case["event"], None)["action"] == "duplicate"
+
+
+def test_pipeline_variables_refused_names_the_project_setting(rig: Any) -> None:
+    """GitLab.com's default ci_pipeline_variables_minimum_override_role=no_one_allowed (since 17.7) answers
+    this 400 to every trigger (gitlab issues 502382, 557381): the error must name that setting, not the ref."""
+    case = approval(rig)
+    body = {"message": {"base": ["Insufficient permissions to set pipeline variables"]}}
+    rig.deploy.server.inject(TRIGGER, 400, body=body)
+    with pytest.raises(PipelineVariablesForbiddenError) as raised:
+        lambda_handler(case["event"], None)
+    message = str(raised.value)
+    assert "Insufficient permissions to set pipeline variables" in message
+    assert 'Settings > CI/CD > Variables > "Minimum role to use pipeline variables" = Maintainer' in message
+    assert (
+        f"PUT /projects/{rig.deploy.project_id} with ci_pipeline_variables_minimum_override_role=maintainer"
+        in message
+    )
+    assert "check that ref" not in message
+    assert_clean(raised.value, rig.deploy.trigger_token)
+    assert rig.deploy.server.count(TRIGGER) == 1
+    assert rig.deploy.pipelines() == []

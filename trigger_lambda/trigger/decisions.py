@@ -1,24 +1,23 @@
 """Decide what an approval-state change means for the deploy repo. Pure functions, no I/O.
 
-"Currently deployed" is, by the project's contract, the newest Approved package of the group: every
-approval triggers a deploy of exactly that package, and the deploy repo deploys the newest Approved one
-when run without a package. So:
+The invariant: the package in service is the newest Approved package of the group. Both rules keep it, and
+neither relies on knowing what is deployed now (the event does not say, and pipelines may finish in any
+order), so a withdrawn package is never left in service:
 
-* A package becomes **Approved** -> deploy it (reason ``approved``).
-* A package leaves Approved (-> Rejected or PendingManualApproval). It was the deployed one exactly when
-  it was Approved before and no remaining Approved package is newer. The event does not reliably say
-  what the status was before (``previousModelApprovalStatus`` is absent on API and console updates), so:
-  - if the event says the previous status and it was not Approved -> the package was never deployed;
+* A package becomes **Approved** -> deploy the newest Approved package of the group: the approved one, or a
+  newer Approved one if there is one (approving an older version must not replace a newer one in service).
+  Reason ``approved``. The approved package is counted even if the listing does not show it yet.
+* A package is **withdrawn** (-> Rejected or PendingManualApproval) -> deploy the newest *remaining*
+  Approved package (reason ``rollback``), whatever its version relative to the withdrawn one; if none
+  remains -> notify loudly: nothing can be rolled back to. When the withdrawn package was not the one in
+  service this redeploys the package already in service: a no-op for the deploy stacks, and the price of a
+  rule that cannot be fooled by an out-of-order or older deploy (the previous rule, "a newer Approved
+  package exists -> nothing to do", left a rejected older version in service after it had been approved
+  late and deployed).
+  Two withdrawals are known never to have been deployed and need nothing:
+  - the event says the previous status and it was not Approved (every deploy is of an Approved package);
   - a PendingManualApproval event that is not an update (no ``UpdatedModelPackageFields``: SageMaker's
-    creation event) is a new registration awaiting approval -> nothing to do;
-  - otherwise look up the newest *remaining* Approved package: if it is newer than the withdrawn one,
-    the withdrawn one was not deployed -> nothing to do; if it is older -> deploy it (``rollback``);
-    if there is none -> notify loudly: nothing can be rolled back to, and the endpoints keep serving
-    whatever they serve.
-  When the withdrawn package had been Pending (a candidate rejected without ever being approved) and is
-  newer than every Approved one, this redeploys the package that is already deployed. That is a harmless
-  no-op deploy (same package, deploy stacks unchanged), and it is the price of never leaving a withdrawn
-  model in service.
+    creation event) is a new registration awaiting approval.
 * Updates that did not change the approval status (``UpdatedModelPackageFields`` present without
   ``ModelApprovalStatus``: metadata, lifecycle stage, description) -> nothing to do, so that stamping
   metadata on a package never redeploys it.
@@ -69,8 +68,8 @@ class Deploy:
 
 
 @dataclass(frozen=True)
-class CheckRollback:
-    """The package left Approved and may have been the deployed one: ask the registry."""
+class CheckRegistry:
+    """The right package depends on the group's other Approved packages: ask the registry."""
 
     change: PackageStateChange
 
@@ -87,7 +86,7 @@ class NoAction:
     reason: str
 
 
-def decide(change: PackageStateChange) -> Deploy | CheckRollback | NoAction:
+def decide(change: PackageStateChange) -> CheckRegistry | NoAction:
     """First step: what the event alone tells us."""
     fields = change.updated_fields
     if fields and APPROVAL_FIELD not in fields:
@@ -97,7 +96,7 @@ def decide(change: PackageStateChange) -> Deploy | CheckRollback | NoAction:
     if change.status is ApprovalStatus.APPROVED:
         if change.previous_status == ApprovalStatus.APPROVED.value:
             return NoAction(f"{change.package_arn} was already Approved")
-        return Deploy(change.package_arn, change.version, DeployReason.APPROVED, change.event_id)
+        return CheckRegistry(change)
     if change.previous_status is not None and change.previous_status != ApprovalStatus.APPROVED.value:
         return NoAction(
             f"{change.package_arn} went from {change.previous_status} to {change.status.value}: "
@@ -105,20 +104,19 @@ def decide(change: PackageStateChange) -> Deploy | CheckRollback | NoAction:
         )
     if change.status is ApprovalStatus.PENDING and not fields:
         return NoAction(f"{change.package_arn} was registered and awaits manual approval")
-    return CheckRollback(change)
+    return CheckRegistry(change)
 
 
-def decide_rollback(
-    change: PackageStateChange, newest_remaining: ApprovedPackage | None
-) -> Deploy | NoApprovedLeft | NoAction:
-    """Second step, given the newest Approved package other than the withdrawn one (or None)."""
-    if newest_remaining is None:
-        return NoApprovedLeft(change)
+def decide_deploy(
+    change: PackageStateChange, newest_other: ApprovedPackage | None
+) -> Deploy | NoApprovedLeft:
+    """Second step, given the newest Approved package other than the changed one (or None)."""
     # Versions of a group grow with creation time, so they order packages exactly as CreationTime does,
     # without parsing the event's CreationTime (documented as ISO text, sometimes sent as epoch ms).
-    if newest_remaining.version > change.version:
-        return NoAction(
-            f"{change.package_arn} is now {change.status.value}, but the newer Approved version "
-            f"{newest_remaining.version} is the deployed one: nothing to roll back"
-        )
-    return Deploy(newest_remaining.arn, newest_remaining.version, DeployReason.ROLLBACK, change.event_id)
+    if change.status is ApprovalStatus.APPROVED:
+        if newest_other is not None and newest_other.version > change.version:
+            return Deploy(newest_other.arn, newest_other.version, DeployReason.APPROVED, change.event_id)
+        return Deploy(change.package_arn, change.version, DeployReason.APPROVED, change.event_id)
+    if newest_other is None:
+        return NoApprovedLeft(change)
+    return Deploy(newest_other.arn, newest_other.version, DeployReason.ROLLBACK, change.event_id)

@@ -29,6 +29,16 @@ class GitLabRejectedError(RuntimeError):
     """GitLab refused the request itself (400/422: unknown ref, no jobs for a triggered pipeline)."""
 
 
+class PipelineVariablesForbiddenError(GitLabRejectedError):
+    """GitLab refused the trigger's variables: the project's minimum role for pipeline variables is too high."""
+
+
+# GitLab's answer when the token's owner is below the project's ci_pipeline_variables_minimum_override_role
+# (pipeline creation's permission check). GitLab.com gives new projects in new namespaces "no_one_allowed"
+# since 17.7 (gitlab issues 502382, 515794), which refuses every trigger, even one without variables (its own TRIGGER_PAYLOAD; gitlab issue 557381).
+PIPELINE_VARIABLES_REFUSED = "Insufficient permissions to set pipeline variables"
+
+
 class GitLabUnavailableError(RuntimeError):
     """GitLab failed or did not answer (5xx, 429, timeouts, other errors): retried by Lambda."""
 
@@ -106,6 +116,15 @@ def trigger_pipeline(client: gitlab.Gitlab, secret: TriggerSecret, variables: di
                 f"GitLab answered {code} ({message}) to the pipeline trigger of {where}: "
                 f"trigger token revoked or deploy project {secret.project_id} gone: re-run the project's "
                 "seeder by updating the project stack"
+            ) from None
+        if code == 400 and PIPELINE_VARIABLES_REFUSED in message:
+            raise PipelineVariablesForbiddenError(
+                f"GitLab refused the pipeline variables of the trigger of {where} with 400 ({message}): "
+                "the trigger token's owner is below the deploy project's \"Minimum role to use pipeline "
+                'variables" (GitLab.com defaults new projects to no_one_allowed, which refuses every trigger). '
+                "Set it to Maintainer: "
+                'Settings > CI/CD > Variables > "Minimum role to use pipeline variables" = Maintainer, or '
+                f"PUT /projects/{secret.project_id} with ci_pipeline_variables_minimum_override_role=maintainer"
             ) from None
         if code in (400, 422):
             raise GitLabRejectedError(

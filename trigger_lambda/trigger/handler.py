@@ -19,7 +19,7 @@ import boto3
 import gitlab
 
 from trigger.config import Settings, load_settings
-from trigger.decisions import CheckRollback, Deploy, NoAction, NoApprovedLeft, decide, decide_rollback
+from trigger.decisions import CheckRegistry, Deploy, NoAction, NoApprovedLeft, decide, decide_deploy
 from trigger.dedupe import SeenEvents
 from trigger.events import Drop, PackageStateChange, parse_event
 from trigger.gitlab_trigger import (
@@ -49,8 +49,8 @@ logging.getLogger("botocore").setLevel(logging.INFO)
 class Runtime:
     """What a warm container keeps between invocations: settings, clients, the secret, seen event ids.
 
-    AWS clients are created on first use: an approval needs only Secrets Manager, so a cold start does not
-    pay for the SageMaker and SNS clients.
+    AWS clients are created on first use: a dropped or no-action event pays for none of them, and only a
+    withdrawal with nothing left to roll back to needs SNS.
     """
 
     settings: Settings
@@ -118,9 +118,9 @@ def handle(event: Any, runtime: Runtime) -> dict[str, Any]:
     )
     first = decide(change)
     decision: Deploy | NoApprovedLeft | NoAction
-    if isinstance(first, CheckRollback):
+    if isinstance(first, CheckRegistry):
         newest = newest_approved_package(runtime.sagemaker, change.group_name, exclude_arn=change.package_arn)
-        decision = decide_rollback(change, newest)
+        decision = decide_deploy(change, newest)
     else:
         decision = first
     result = _act(decision, change, runtime)
