@@ -42,6 +42,14 @@ class Repo:
         )
 
 
+# The seeder's variables apply to every environment. GitLab answers 409 "There are multiple variables
+# with provided parameters" to a PUT/DELETE by key alone once someone adds the same key for another
+# scope, so each PUT/DELETE names the scope (Project-level CI/CD variables API, filter parameter:
+# https://docs.gitlab.com/api/project_level_variables/#update-a-variable).
+_ALL_ENVIRONMENTS = "*"
+_OUR_SCOPE = {"filter[environment_scope]": _ALL_ENVIRONMENTS}
+
+
 def _auth_problem(exc: gitlab.exceptions.GitlabError, secret_arn: str, role: str) -> str:
     detail = ""
     try:
@@ -212,6 +220,11 @@ class GitLabOps:
     # --- CI/CD variables ---------------------------------------------------------------------------
 
     def variables(self, repo: Repo) -> dict[str, Variable]:
+        """The repo's variables for every environment (scope ``*``): the only ones the seeder manages.
+
+        GitLab keys variables by name *and* environment scope; ones people scoped to an environment
+        (e.g. ``AWS_REGION`` for ``production``) are theirs and stay untouched.
+        """
         with self._call(f"list CI/CD variables of {repo.full_path}"):
             found = self.gl.projects.get(repo.id, lazy=True).variables.list(iterator=True)
             return {
@@ -223,6 +236,7 @@ class GitLabOps:
                     raw=bool(v.attributes.get("raw", False)),
                 )
                 for v in found
+                if str(v.attributes.get("environment_scope", _ALL_ENVIRONMENTS)) == _ALL_ENVIRONMENTS
             }
 
     def apply_variables(self, repo: Repo, changes: list[VariableChange]) -> None:
@@ -232,7 +246,7 @@ class GitLabOps:
             with self._call(doing):
                 if change.action == "delete":
                     try:
-                        manager.delete(change.key)
+                        manager.delete(change.key, query_data=_OUR_SCOPE)
                     except gitlab.exceptions.GitlabDeleteError as exc:
                         if exc.response_code != 404:
                             raise
@@ -251,16 +265,18 @@ class GitLabOps:
             "masked": var.masked,
             "protected": var.protected,
             "raw": var.raw,
+            "environment_scope": _ALL_ENVIRONMENTS,
         }
         try:
             if action == "create":
                 manager.create(attrs)
             else:
-                manager.update(var.key, attrs)
+                manager.update(var.key, attrs, query_data=_OUR_SCOPE)
         except gitlab.exceptions.GitlabCreateError as exc:
             text = _message(exc)
             if exc.response_code == 400 and "taken" in text:
-                manager.update(var.key, attrs)  # a retried POST whose first attempt had succeeded
+                # a retried POST whose first attempt had succeeded
+                manager.update(var.key, attrs, query_data=_OUR_SCOPE)
             elif exc.response_code == 400 and var.masked and "mask" in text.lower():
                 logs.log("variable.unmaskable", key=var.key)
                 manager.create({**attrs, "masked": False})

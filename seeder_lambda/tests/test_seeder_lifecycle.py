@@ -756,3 +756,31 @@ def test_an_expired_token_during_update_or_delete_gives_the_token_fix(
         f"GitLab API token expired (401); create a new GitLab group access token (api scope, {role} role) "
         f"and store it in secret {seeder.token_secret_arn}"
     )
+
+
+def test_update_leaves_variables_people_scoped_to_an_environment_alone(seeder: Seeder) -> None:
+    created = seeder.create()
+    assert created["Status"] == "SUCCESS"
+    build = seeder.project(BUILD_PATH)
+    # Someone overrides two of our keys for their "production" environment (GitLab keys variables by
+    # name *and* environment_scope; without filter[environment_scope] GitLab answers 409).
+    build.variables.create(
+        {"key": "BUILD_ROLE_ARN", "value": "theirs-prod", "environment_scope": "production"}
+    )
+    build.variables.create(
+        {"key": "INPUT_DATA_URL", "value": "theirs-data", "environment_scope": "production"}
+    )
+
+    old = seeder.props()
+    new_build = {k: v for k, v in BUILD_VARIABLES.items() if k != "INPUT_DATA_URL"}
+    new_build["BUILD_ROLE_ARN"] = "arn:aws:iam::123456789012:role/renamed-build"
+    new = seeder.props(BuildRepoVariables=new_build)
+    body = seeder.send("Update", props=new, old=old, physical_id=PHYSICAL_ID)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    scoped = {(v.key, v.environment_scope): v.value for v in build.variables.list(all=True)}
+    assert scoped == {
+        **{(k, "*"): v for k, v in new_build.items()},
+        ("BUILD_ROLE_ARN", "production"): "theirs-prod",
+        ("INPUT_DATA_URL", "production"): "theirs-data",
+    }
