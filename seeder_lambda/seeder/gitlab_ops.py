@@ -42,7 +42,15 @@ class Repo:
         )
 
 
-def _auth_problem(exc: gitlab.exceptions.GitlabError, secret_arn: str) -> str:
+# The seeder's variables apply to every environment. GitLab answers 409 "There are multiple variables
+# with provided parameters" to a PUT/DELETE by key alone once someone adds the same key for another
+# scope, so each PUT/DELETE names the scope (Project-level CI/CD variables API, filter parameter:
+# https://docs.gitlab.com/api/project_level_variables/#update-a-variable).
+_ALL_ENVIRONMENTS = "*"
+_OUR_SCOPE = {"filter[environment_scope]": _ALL_ENVIRONMENTS}
+
+
+def _auth_problem(exc: gitlab.exceptions.GitlabError, secret_arn: str, role: str) -> str:
     detail = ""
     try:
         body = json.loads(exc.response_body or b"{}")
@@ -50,7 +58,9 @@ def _auth_problem(exc: gitlab.exceptions.GitlabError, secret_arn: str) -> str:
     except (ValueError, AttributeError):
         pass
     lowered = detail.lower()
-    fix = f"create a new GitLab group access token (api scope, Maintainer role) and store it in secret {secret_arn}"
+    fix = (
+        f"create a new GitLab group access token (api scope, {role} role) and store it in secret {secret_arn}"
+    )
     if "expired" in lowered:
         return f"GitLab API token expired (401); {fix}"
     if "revoked" in lowered:
@@ -66,10 +76,19 @@ def _message(exc: gitlab.exceptions.GitlabError) -> str:
 class GitLabOps:
     """One authenticated python-gitlab client plus the few operations the seeder needs."""
 
-    def __init__(self, url: str, token: str, session: RetryingSession, token_secret_arn: str):
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        session: RetryingSession,
+        token_secret_arn: str,
+        role: str = "Maintainer",
+    ):
+        """``role``: the role the token needs for this project's deletion policy, named in 401/403 fixes."""
         self.url = url
         self.session = session
         self._secret_arn = token_secret_arn
+        self._role = role
         self.gl = gitlab.Gitlab(
             url,
             private_token=token,
@@ -86,13 +105,17 @@ class GitLabOps:
         if isinstance(exc, TransientGitLabError | SeederError):
             return exc
         if isinstance(exc, gitlab.exceptions.GitlabAuthenticationError):
-            return SeederError(_auth_problem(exc, self._secret_arn))
+            return SeederError(_auth_problem(exc, self._secret_arn, self._role))
         if isinstance(exc, gitlab.exceptions.GitlabError):
             code = exc.response_code
             if code == 404 and not_found:
                 return SeederError(not_found)
             if code == 403:
-                return SeederError(forbidden or f"the GitLab token lacks permission to {doing} (403)")
+                return SeederError(
+                    forbidden
+                    or f"the GitLab token lacks permission to {doing} (403); it needs the api scope and the "
+                    f"{self._role} role on the group"
+                )
             return SeederError(f"GitLab refused to {doing} ({code}: {_message(exc)[:300]})")
         if isinstance(exc, requests.RequestException):
             return SeederError(f"cannot reach GitLab at {self.url} to {doing} ({type(exc).__name__})")
@@ -116,11 +139,11 @@ class GitLabOps:
         """The project at ``full_path``, ``None`` if it does not exist (or is invisible to the token)."""
         try:
             return Repo.of(self.gl.projects.get(full_path))
-        except gitlab.exceptions.GitlabGetError as exc:
-            if exc.response_code == 404:
+        # GitlabError, not GitlabGetError: python-gitlab raises a 401 as GitlabAuthenticationError, which
+        # is no GitlabGetError, and it must get the token fix like every other call (issue 10.6).
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            if isinstance(exc, gitlab.exceptions.GitlabGetError) and exc.response_code == 404:
                 return None
-            raise self._translate(exc, f"read project {full_path}") from None
-        except requests.RequestException as exc:
             raise self._translate(exc, f"read project {full_path}") from None
 
     def create_or_adopt_repo(
@@ -197,6 +220,11 @@ class GitLabOps:
     # --- CI/CD variables ---------------------------------------------------------------------------
 
     def variables(self, repo: Repo) -> dict[str, Variable]:
+        """The repo's variables for every environment (scope ``*``): the only ones the seeder manages.
+
+        GitLab keys variables by name *and* environment scope; ones people scoped to an environment
+        (e.g. ``AWS_REGION`` for ``production``) are theirs and stay untouched.
+        """
         with self._call(f"list CI/CD variables of {repo.full_path}"):
             found = self.gl.projects.get(repo.id, lazy=True).variables.list(iterator=True)
             return {
@@ -208,6 +236,7 @@ class GitLabOps:
                     raw=bool(v.attributes.get("raw", False)),
                 )
                 for v in found
+                if str(v.attributes.get("environment_scope", _ALL_ENVIRONMENTS)) == _ALL_ENVIRONMENTS
             }
 
     def apply_variables(self, repo: Repo, changes: list[VariableChange]) -> None:
@@ -217,7 +246,7 @@ class GitLabOps:
             with self._call(doing):
                 if change.action == "delete":
                     try:
-                        manager.delete(change.key)
+                        manager.delete(change.key, query_data=_OUR_SCOPE)
                     except gitlab.exceptions.GitlabDeleteError as exc:
                         if exc.response_code != 404:
                             raise
@@ -236,16 +265,18 @@ class GitLabOps:
             "masked": var.masked,
             "protected": var.protected,
             "raw": var.raw,
+            "environment_scope": _ALL_ENVIRONMENTS,
         }
         try:
             if action == "create":
                 manager.create(attrs)
             else:
-                manager.update(var.key, attrs)
+                manager.update(var.key, attrs, query_data=_OUR_SCOPE)
         except gitlab.exceptions.GitlabCreateError as exc:
             text = _message(exc)
             if exc.response_code == 400 and "taken" in text:
-                manager.update(var.key, attrs)  # a retried POST whose first attempt had succeeded
+                # a retried POST whose first attempt had succeeded
+                manager.update(var.key, attrs, query_data=_OUR_SCOPE)
             elif exc.response_code == 400 and var.masked and "mask" in text.lower():
                 logs.log("variable.unmaskable", key=var.key)
                 manager.create({**attrs, "masked": False})
@@ -274,8 +305,9 @@ class GitLabOps:
     def branch_head(self, repo: Repo) -> str | None:
         try:
             branch = self.gl.projects.get(repo.id, lazy=True).branches.get(names.DEFAULT_BRANCH)
-        except gitlab.exceptions.GitlabGetError as exc:
-            if exc.response_code == 404:
+        # As in find_repo_or_none: a 401 is a GitlabAuthenticationError, not a GitlabGetError.
+        except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
+            if isinstance(exc, gitlab.exceptions.GitlabGetError) and exc.response_code == 404:
                 return None
             raise self._translate(exc, f"read branch main of {repo.full_path}") from None
         return str(branch.commit["id"])

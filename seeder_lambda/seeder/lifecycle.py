@@ -163,7 +163,9 @@ def _gitlab(run: Run, props: SeederProperties) -> GitLabOps:
     session = RetryingSession(
         run.deadline, s.gitlab_timeout_seconds, s.retry_base_seconds, s.retry_max_seconds, s.retry_attempts
     )
-    return GitLabOps(props.gitlab_url, token, session, props.token_secret_arn)
+    # Archiving and deleting a project need Owner; a fix asking for Maintainer would fail again at Delete.
+    role = "Maintainer" if props.deletion_policy is DeletionPolicy.RETAIN else "Owner"
+    return GitLabOps(props.gitlab_url, token, session, props.token_secret_arn, role)
 
 
 # ------------------------------------------------------------------------------------------------

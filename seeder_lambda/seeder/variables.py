@@ -7,8 +7,13 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 # GitLab masks a value only if it is one line of at least 8 characters from the Base64 alphabet plus
-# "@", ":", ".", "~", "-" and "_" (ARNs qualify). Anything else would be rejected with a 400.
-_MASKABLE = re.compile(r"^[A-Za-z0-9+/=@:.~_-]{8,}$")
+# "@", ":", ".", "~", "-" and "_" (ARNs qualify); anything else is refused with a 400. GitLab's rule,
+# app/models/concerns/ci/maskable.rb (gitlab-org/gitlab), is REGEX = %r{\A[a-zA-Z0-9_+=/@:.~-]{8,}\z}
+# (docs: https://docs.gitlab.com/ci/variables/#mask-a-cicd-variable). Ruby's \A...\z anchor the whole
+# string, so can_mask uses re.fullmatch: Python's "^...$" would accept a trailing newline GitLab refuses.
+# For raw variables GitLab accepts more (MASK_AND_RAW_REGEX \A\S{8,}\z); the stricter rule is kept so a
+# value we judge maskable is maskable either way.
+_MASKABLE = re.compile(r"[A-Za-z0-9+/=@:.~_-]{8,}")
 # Names whose values are masked (README contract: role ARNs; the rest is defensive).
 _MASK_NAME = re.compile(r"(ROLE_ARN|TOKEN|SECRET|PASSWORD)$")
 
@@ -31,7 +36,7 @@ class VariableChange:
 
 
 def can_mask(value: str) -> bool:
-    return bool(_MASKABLE.match(value))
+    return _MASKABLE.fullmatch(value) is not None
 
 
 def desired_variables(values: Mapping[str, str]) -> dict[str, Variable]:

@@ -365,8 +365,9 @@ def test_create_with_a_bad_token_fails_with_the_fix_and_no_retry(
     body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"].startswith(expected)
+    # The default policy is Archive, which needs Owner (issue 10.6: the fix named Maintainer).
     assert body["Reason"].endswith(
-        f"create a new GitLab group access token (api scope, Maintainer role) and store it in secret "
+        f"create a new GitLab group access token (api scope, Owner role) and store it in secret "
         f"{seeder.token_secret_arn}"
     )
     assert [r.endpoint for r in server.requests()] == ["GET /groups/:id"], "401 is not retried"
@@ -727,3 +728,59 @@ def test_update_moves_the_trigger_secret_to_a_new_name(seeder: Seeder) -> None:
     assert moved["token"] == token
     assert body["Data"]["TriggerSecretArn"] == sm.describe_secret(SecretId=new_name)["ARN"]
     assert not seeder.secret_exists()
+
+
+# --- 401 outside Create (issue 10.6) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("request_type", "policy", "role"),
+    [
+        ("Update", "Retain", "Maintainer"),
+        ("Update", "Archive", "Owner"),
+        ("Delete", "Archive", "Owner"),
+        ("Delete", "Delete", "Owner"),
+        ("Delete", "Retain", "Maintainer"),
+    ],
+)
+def test_an_expired_token_during_update_or_delete_gives_the_token_fix(
+    seeder: Seeder, request_type: str, policy: str, role: str
+) -> None:
+    props = seeder.props(RepositoryDeletionPolicy=policy)
+    assert seeder.create(props=props)["Status"] == "SUCCESS"
+    seeder.gl_server.expire(seeder.gl_server.token)
+    old = props if request_type == "Update" else None
+    body = seeder.send(request_type, props=props, old=old, physical_id=PHYSICAL_ID)
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"GitLab API token expired (401); create a new GitLab group access token (api scope, {role} role) "
+        f"and store it in secret {seeder.token_secret_arn}"
+    )
+
+
+def test_update_leaves_variables_people_scoped_to_an_environment_alone(seeder: Seeder) -> None:
+    created = seeder.create()
+    assert created["Status"] == "SUCCESS"
+    build = seeder.project(BUILD_PATH)
+    # Someone overrides two of our keys for their "production" environment (GitLab keys variables by
+    # name *and* environment_scope; without filter[environment_scope] GitLab answers 409).
+    build.variables.create(
+        {"key": "BUILD_ROLE_ARN", "value": "theirs-prod", "environment_scope": "production"}
+    )
+    build.variables.create(
+        {"key": "INPUT_DATA_URL", "value": "theirs-data", "environment_scope": "production"}
+    )
+
+    old = seeder.props()
+    new_build = {k: v for k, v in BUILD_VARIABLES.items() if k != "INPUT_DATA_URL"}
+    new_build["BUILD_ROLE_ARN"] = "arn:aws:iam::123456789012:role/renamed-build"
+    new = seeder.props(BuildRepoVariables=new_build)
+    body = seeder.send("Update", props=new, old=old, physical_id=PHYSICAL_ID)
+
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    scoped = {(v.key, v.environment_scope): v.value for v in build.variables.list(all=True)}
+    assert scoped == {
+        **{(k, "*"): v for k, v in new_build.items()},
+        ("BUILD_ROLE_ARN", "production"): "theirs-prod",
+        ("INPUT_DATA_URL", "production"): "theirs-data",
+    }

@@ -129,6 +129,10 @@ def test_names_follow_the_contract() -> None:
         ("has space in it", False),
         ("two\nlines-here", False),
         ("pipe|character", False),
+        # GitLab anchors with \A...\z: a trailing newline is refused there, so it must not pass here
+        # (Python's "$" matches before a final newline; issue 10.6).
+        ("abcdefgh\n", False),
+        ("\nabcdefgh", False),
     ],
 )
 def test_can_mask_follows_gitlab_rules(value: str, maskable: bool) -> None:
