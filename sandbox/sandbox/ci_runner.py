@@ -65,13 +65,18 @@ class PipelineRun:
 
     project: Any
     pipeline: Any
+    base: Path  # the pipeline's own temp dir: checkout, home, variables file; removed when it is done
     checkout: Path
     home: Path
     variables_file: Path
+    variables: dict[str, str]
     cli_variables: list[str]
     masked: list[str]
     specs: dict[str, JobSpec] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
+    # ID tokens live in memory and reach disk only while gitlab-ci-local runs (it reads them from the
+    # variables file at start): a manual job waiting to be played leaves no token behind (issue 10.5).
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 def parse_expanded(preview_yaml: str) -> dict[str, dict[str, Any]]:
@@ -189,6 +194,8 @@ class GitlabCiLocalRunner:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
         self.wait_idle(30)
+        for run in list(self.runs.values()):
+            self._discard(run)
 
     def _spawn(self, name: str, target: Any) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -217,6 +224,9 @@ class GitlabCiLocalRunner:
                 if emulator_job.status in ("created", "pending", "running"):
                     self.state.append_trace(emulator_job, f"\nsandbox runner error: {exc}\n")
                     self.state.update_job(emulator_job, "failed")
+            run = self.runs.get(pipeline.id)
+            if run is not None:
+                self._discard(run)
 
     def _jobs_of(self, pipeline: Any) -> list[Any]:
         return [self.state.get_job(job_id) for job_id in list(pipeline.job_ids)]
@@ -266,8 +276,6 @@ class GitlabCiLocalRunner:
         for item in pipeline.variables:
             variables[item["key"]] = item["value"]
         variables_file = home / "variables.yml"
-        variables_file.write_text(yaml.safe_dump(variables, default_flow_style=False), encoding="utf-8")
-        os.chmod(variables_file, 0o600)
         cli_variables = [
             f"CI_PIPELINE_SOURCE={pipeline.source}",
             f"CI_PIPELINE_ID={pipeline.id}",
@@ -277,7 +285,22 @@ class GitlabCiLocalRunner:
             f"CI_DEFAULT_BRANCH={project.default_branch}",
             f"CI_API_V4_URL={self.server_url}/api/v4",
         ]
-        return PipelineRun(project, pipeline, checkout, home, variables_file, cli_variables, masked)
+        return PipelineRun(
+            project, pipeline, base, checkout, home, variables_file, variables, cli_variables, masked
+        )
+
+    @staticmethod
+    def _write_variables(run: PipelineRun, with_tokens: bool) -> None:
+        values = {**run.variables, **run.tokens} if with_tokens else dict(run.variables)
+        # Created 0600 (not chmod-ed afterwards): secrets are never readable by others, even briefly.
+        fd = os.open(run.variables_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(yaml.safe_dump(values, default_flow_style=False))
+
+    def _discard(self, run: PipelineRun) -> None:
+        """Remove a pipeline's temp dir (checkout, job files, variables) once no job of it can run again."""
+        self.runs.pop(run.pipeline.id, None)
+        shutil.rmtree(run.base, ignore_errors=True)
 
     def _command(self, run: PipelineRun, *extra: str) -> list[str]:
         command = [
@@ -316,6 +339,7 @@ class GitlabCiLocalRunner:
     def _run_pipeline(self, project: Any, pipeline: Any) -> None:
         run = self._prepare(project, pipeline)
         self.runs[pipeline.id] = run
+        self._write_variables(run, with_tokens=False)
         # Listing (which validates .gitlab-ci.yml against GitLab's schema once per pipeline, as GitLab does
         # when it creates one) and the expanded preview run side by side: each is a node start (~0.3 s).
         listing_process = self._popen_capture(run, "--list-json")
@@ -346,6 +370,7 @@ class GitlabCiLocalRunner:
             )
         if not run.specs:
             self.state.update_pipeline(pipeline, "skipped")
+            self._discard(run)
             return
         for spec in run.specs.values():
             run.jobs[spec.name] = self.state.add_job(
@@ -377,15 +402,11 @@ class GitlabCiLocalRunner:
             pipeline_source=pipeline.source,
             job_id=first_job.id,
         )
-        tokens = {
+        run.tokens = {
             name: self.signer.sign(oidc.claims(identity, audience))
             for name, audience in id_token_audiences(definitions).items()
         }
-        if tokens:
-            current = yaml.safe_load(run.variables_file.read_text(encoding="utf-8")) or {}
-            current.update(tokens)
-            run.variables_file.write_text(yaml.safe_dump(current, default_flow_style=False), encoding="utf-8")
-            run.masked.extend(tokens.values())
+        run.masked.extend(run.tokens.values())
 
     def _run_manual(self, project: Any, pipeline: Any, job: Any) -> None:
         run = self.runs.get(pipeline.id)
@@ -420,6 +441,13 @@ class GitlabCiLocalRunner:
         extra: list[str] = []
         for name in manual or []:
             extra += ["--manual", name]
+        self._write_variables(run, with_tokens=True)
+        try:
+            return self._stream(run, names, extra)
+        finally:
+            self._write_variables(run, with_tokens=False)
+
+    def _stream(self, run: PipelineRun, names: list[str], extra: list[str]) -> bool:
         process = subprocess.Popen(
             # The listing validated this commit's .gitlab-ci.yml already (~0.3 s a run saved).
             self._command(run, "--no-json-schema-validation", *extra, *names),
@@ -489,6 +517,10 @@ class GitlabCiLocalRunner:
             self.state.update_pipeline(run.pipeline, "running")
         else:
             self.state.update_pipeline(run.pipeline, "success")
+        if run.pipeline.status in ("success", "failed") and not any(
+            job.status == "manual" for job in run.jobs.values()
+        ):
+            self._discard(run)
 
 
 _PIP_SHIM = """\"\"\"pip for the sandbox's CI jobs, backed by uv (the runner image's package installer).
