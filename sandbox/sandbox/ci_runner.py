@@ -44,6 +44,7 @@ from typing import Any
 import yaml
 
 from sandbox import oidc
+from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
 
 ROOT = Path(__file__).resolve().parents[2]
 GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
@@ -368,6 +369,10 @@ class GitlabCiLocalRunner:
                 allow_failure=allow_failure,
                 needs=needs_of(definition),
             )
+        for spec_name in run.specs:
+            key = definitions.get(spec_name, {}).get("resource_group")
+            if key:  # GitLab creates the group with the pipeline (EnsureResourceGroups), before any job runs
+                ensure_resource_group(self.state, project, str(key))
         if not run.specs:
             self.state.update_pipeline(pipeline, "skipped")
             self._discard(run)

@@ -178,6 +178,8 @@ class Project:
     settings: dict[str, Any] = field(default_factory=dict)
     variables: list[Variable] = field(default_factory=list)
     triggers: list[Trigger] = field(default_factory=list)
+    # key -> resource_groups.ResourceGroup, made by the first pipeline using the key (Any: no import cycle)
+    resource_groups: dict[str, Any] = field(default_factory=dict)
     pipeline_iid: int = 0
     # Branches protected besides the default one (GitLab protects the default branch out of the box).
     protected_branches: set[str] = field(default_factory=set)
