@@ -178,14 +178,19 @@ class GitlabCiLocalRunner:
             return any(t.is_alive() for t in self._threads)
 
     def wait_idle(self, timeout_s: float) -> bool:
+        """Block until no pipeline thread runs (True) or `timeout_s` passed (False), by joining them."""
         import time
 
         deadline = time.monotonic() + timeout_s
-        while self.busy():
-            if time.monotonic() > deadline:
+        while True:
+            with self._lock:
+                alive = [t for t in self._threads if t.is_alive() and t is not threading.current_thread()]
+            if not alive:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return False
-            time.sleep(0.1)
-        return True
+            alive[0].join(remaining)  # a finished thread may have spawned none or more: look again
 
     def stop(self) -> None:
         with self._lock:
