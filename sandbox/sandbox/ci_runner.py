@@ -533,46 +533,6 @@ class GitlabCiLocalRunner:
             self._discard(run)
 
 
-_PIP_SHIM = """\"\"\"pip for the sandbox's CI jobs, backed by uv (the runner image's package installer).
-
-Installs with uv's cache (offline when the pinned wheels are cached, else from the index), into the
-interpreter given by --python or into this one. Only the subcommands CI scripts use are provided.
-\"\"\"
-"""
-
-_PIP_MAIN = """import os, subprocess, sys
-
-UV = {uv!r}
-SUPPORTED = ("install", "uninstall", "freeze", "list", "show")
-DROP = {{"--no-input", "--disable-pip-version-check", "--no-cache-dir", "--upgrade-strategy=only-if-needed"}}
-
-
-def main(argv):
-    python = sys.executable
-    args = list(argv)
-    while args and args[0].startswith("--python"):
-        python = args[0].split("=", 1)[1] if "=" in args[0] else args[1]
-        args = args[1:] if "=" in args[0] else args[2:]
-    if not args or args[0] not in SUPPORTED:
-        print("sandbox pip supports: " + ", ".join(SUPPORTED), file=sys.stderr)
-        return 2
-    command = [UV, "pip", args[0], "--python", python] + [a for a in args[1:] if a not in DROP]
-    if args[0] == "uninstall":
-        command = [a for a in command if a not in ("-y", "--yes")]
-    if args[0] == "install":
-        offline = subprocess.run(command + ["--offline"], env=os.environ, capture_output=True, text=True)
-        if offline.returncode == 0:
-            sys.stdout.write(offline.stdout)
-            sys.stderr.write(offline.stderr)
-            return 0
-    return subprocess.run(command, env=os.environ).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-"""
-
-
 def job_python_env(workdir: Path) -> Path:
     """The runner image's python3 for CI jobs: the project's Python 3.13 with pip backed by uv.
 
@@ -594,8 +554,13 @@ def job_python_env(workdir: Path) -> Path:
         (site / "_sandbox_base.pth").write_text(purelib + "\n", encoding="utf-8")
         package = site / "pip"
         package.mkdir()
-        (package / "__init__.py").write_text(_PIP_SHIM + '__version__ = "25.0"\n', encoding="utf-8")
-        (package / "__main__.py").write_text(_PIP_MAIN.format(uv=uv), encoding="utf-8")
+        # sandbox/job_pip.py is the shim (a real module, checked by ruff and mypy); uv's path beside it.
+        (package / "__init__.py").write_text(
+            '"""pip for the sandbox\'s CI jobs, backed by uv (see __main__)."""\n__version__ = "25.0"\n',
+            encoding="utf-8",
+        )
+        shutil.copyfile(Path(__file__).with_name("job_pip.py"), package / "__main__.py")
+        (package / "uv_path").write_text(uv + "\n", encoding="utf-8")
         for name in ("pip", "pip3"):
             script = target / "bin" / name
             script.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
