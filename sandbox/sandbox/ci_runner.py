@@ -36,7 +36,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,20 +43,20 @@ from typing import Any
 import yaml
 
 from sandbox import oidc
+from sandbox.ci_plan import (
+    ACTIVE_WHEN,
+    JobSpec,
+    id_token_audiences,
+    manual_allows_failure,
+    mask,
+    needs_of,
+    parse_expanded,
+    waits_on_manual,
+)
 from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
 
 ROOT = Path(__file__).resolve().parents[2]
 GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
-ACTIVE_WHEN = {"on_success", "always", "on_failure", "delayed"}
-
-
-@dataclass
-class JobSpec:
-    name: str
-    stage: str
-    when: str
-    allow_failure: bool
-    needs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,62 +77,6 @@ class PipelineRun:
     # ID tokens live in memory and reach disk only while gitlab-ci-local runs (it reads them from the
     # variables file at start): a manual job waiting to be played leaves no token behind (issue 10.5).
     tokens: dict[str, str] = field(default_factory=dict)
-
-
-def parse_expanded(preview_yaml: str) -> dict[str, dict[str, Any]]:
-    """Job definitions from `gitlab-ci-local --preview` (extends/includes/references already expanded)."""
-    document = yaml.safe_load(preview_yaml) or {}
-    reserved = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache"}
-    return {
-        k: v
-        for k, v in document.items()
-        if (isinstance(v, dict) and not k.startswith(".") and k not in reserved and "script" in v)
-        or (isinstance(v, dict) and "trigger" in v and not k.startswith("."))
-    }
-
-
-def needs_of(definition: dict[str, Any]) -> list[str]:
-    names = []
-    for need in definition.get("needs") or []:
-        names.append(need["job"] if isinstance(need, dict) else str(need))
-    return names
-
-
-def manual_allows_failure(definition: dict[str, Any]) -> bool:
-    """GitLab: a manual job allows failure (does not block the pipeline) unless it says otherwise."""
-    if "allow_failure" in definition:
-        return bool(definition["allow_failure"])
-    for rule in definition.get("rules") or []:
-        if isinstance(rule, dict) and rule.get("when") == "manual" and "allow_failure" in rule:
-            return bool(rule["allow_failure"])
-    return True
-
-
-def id_token_audiences(jobs: dict[str, dict[str, Any]]) -> dict[str, str | list[str]]:
-    """Variable name → aud for every `id_tokens` entry (first declaration wins)."""
-    audiences: dict[str, str | list[str]] = {}
-    for definition in jobs.values():
-        for name, spec in (definition.get("id_tokens") or {}).items():
-            if name not in audiences and isinstance(spec, dict) and "aud" in spec:
-                audiences[name] = spec["aud"]
-    return audiences
-
-
-def waits_on_manual(name: str, specs: dict[str, JobSpec], seen: frozenset[str] = frozenset()) -> bool:
-    """True when a job (transitively) needs a manual job that has not run."""
-    for need in specs[name].needs:
-        if need in seen or need not in specs:
-            continue
-        if specs[need].when == "manual" or waits_on_manual(need, specs, seen | {name}):
-            return True
-    return False
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "[MASKED]")
-    return text
 
 
 class GitlabCiLocalRunner:
@@ -531,38 +474,3 @@ class GitlabCiLocalRunner:
             job.status == "manual" for job in run.jobs.values()
         ):
             self._discard(run)
-
-
-def job_python_env(workdir: Path) -> Path:
-    """The runner image's python3 for CI jobs: the project's Python 3.13 with pip backed by uv.
-
-    A virtualenv layered on the project's `.venv` (its packages are importable, as in an image that ships
-    them); jobs that create their own virtualenv and `pip install` pinned requirements get them from uv's
-    cache, offline when cached. Nothing is ever installed into the project's `.venv`.
-    """
-    import sys
-    import sysconfig
-
-    uv = shutil.which("uv")
-    if uv is None:
-        raise RuntimeError("uv is not on PATH: run scripts/bootstrap first")
-    target = workdir / "ci-python"
-    if not (target / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
-        purelib = sysconfig.get_paths()["purelib"]
-        site = next((target / "lib").glob("python3*/site-packages"))
-        (site / "_sandbox_base.pth").write_text(purelib + "\n", encoding="utf-8")
-        package = site / "pip"
-        package.mkdir()
-        # sandbox/job_pip.py is the shim (a real module, checked by ruff and mypy); uv's path beside it.
-        (package / "__init__.py").write_text(
-            '"""pip for the sandbox\'s CI jobs, backed by uv (see __main__)."""\n__version__ = "25.0"\n',
-            encoding="utf-8",
-        )
-        shutil.copyfile(Path(__file__).with_name("job_pip.py"), package / "__main__.py")
-        (package / "uv_path").write_text(uv + "\n", encoding="utf-8")
-        for name in ("pip", "pip3"):
-            script = target / "bin" / name
-            script.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
-            script.chmod(0o755)
-    return target

@@ -1,6 +1,6 @@
 """pip for the sandbox's CI jobs, backed by uv (the runner image's package installer).
 
-Copied by ``ci_runner.job_python_env`` as ``pip/__main__.py`` into the jobs' interpreter, next to a
+Copied by ``job_python.job_python_env`` as ``pip/__main__.py`` into the jobs' interpreter, next to a
 ``uv_path`` file naming the uv binary, so it must import nothing of the sandbox. Installs with uv's cache
 (offline when the pinned wheels are cached, else from the index), into the interpreter given by --python
 or into this one. Only the subcommands CI scripts use are provided.

@@ -175,10 +175,10 @@ def test_report_json_and_timeline(tmp_path) -> None:
 
 
 def test_the_jobs_pip_shim_is_the_checked_module_and_runs_uv(tmp_path: Path) -> None:
-    """ci_runner.job_python_env installs sandbox/job_pip.py as the jobs' pip (issue 13: no code in strings)."""
+    """job_python.job_python_env installs sandbox/job_pip.py as the jobs' pip (issue 13: no code in strings)."""
     import subprocess
 
-    from sandbox.ci_runner import job_python_env
+    from sandbox.job_python import job_python_env
 
     target = job_python_env(tmp_path)
     shim = next((target / "lib").glob("python3*/site-packages/pip/__main__.py"))
