@@ -36,7 +36,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,19 +43,20 @@ from typing import Any
 import yaml
 
 from sandbox import oidc
+from sandbox.ci_plan import (
+    ACTIVE_WHEN,
+    JobSpec,
+    id_token_audiences,
+    manual_allows_failure,
+    mask,
+    needs_of,
+    parse_expanded,
+    waits_on_manual,
+)
+from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
 
 ROOT = Path(__file__).resolve().parents[2]
 GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
-ACTIVE_WHEN = {"on_success", "always", "on_failure", "delayed"}
-
-
-@dataclass
-class JobSpec:
-    name: str
-    stage: str
-    when: str
-    allow_failure: bool
-    needs: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -65,69 +65,18 @@ class PipelineRun:
 
     project: Any
     pipeline: Any
+    base: Path  # the pipeline's own temp dir: checkout, home, variables file; removed when it is done
     checkout: Path
     home: Path
     variables_file: Path
+    variables: dict[str, str]
     cli_variables: list[str]
     masked: list[str]
     specs: dict[str, JobSpec] = field(default_factory=dict)
     jobs: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_expanded(preview_yaml: str) -> dict[str, dict[str, Any]]:
-    """Job definitions from `gitlab-ci-local --preview` (extends/includes/references already expanded)."""
-    document = yaml.safe_load(preview_yaml) or {}
-    reserved = {"stages", "variables", "default", "include", "workflow", "image", "services", "cache"}
-    return {
-        k: v
-        for k, v in document.items()
-        if (isinstance(v, dict) and not k.startswith(".") and k not in reserved and "script" in v)
-        or (isinstance(v, dict) and "trigger" in v and not k.startswith("."))
-    }
-
-
-def needs_of(definition: dict[str, Any]) -> list[str]:
-    names = []
-    for need in definition.get("needs") or []:
-        names.append(need["job"] if isinstance(need, dict) else str(need))
-    return names
-
-
-def manual_allows_failure(definition: dict[str, Any]) -> bool:
-    """GitLab: a manual job allows failure (does not block the pipeline) unless it says otherwise."""
-    if "allow_failure" in definition:
-        return bool(definition["allow_failure"])
-    for rule in definition.get("rules") or []:
-        if isinstance(rule, dict) and rule.get("when") == "manual" and "allow_failure" in rule:
-            return bool(rule["allow_failure"])
-    return True
-
-
-def id_token_audiences(jobs: dict[str, dict[str, Any]]) -> dict[str, str | list[str]]:
-    """Variable name → aud for every `id_tokens` entry (first declaration wins)."""
-    audiences: dict[str, str | list[str]] = {}
-    for definition in jobs.values():
-        for name, spec in (definition.get("id_tokens") or {}).items():
-            if name not in audiences and isinstance(spec, dict) and "aud" in spec:
-                audiences[name] = spec["aud"]
-    return audiences
-
-
-def waits_on_manual(name: str, specs: dict[str, JobSpec], seen: frozenset[str] = frozenset()) -> bool:
-    """True when a job (transitively) needs a manual job that has not run."""
-    for need in specs[name].needs:
-        if need in seen or need not in specs:
-            continue
-        if specs[need].when == "manual" or waits_on_manual(need, specs, seen | {name}):
-            return True
-    return False
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "[MASKED]")
-    return text
+    # ID tokens live in memory and reach disk only while gitlab-ci-local runs (it reads them from the
+    # variables file at start): a manual job waiting to be played leaves no token behind (issue 10.5).
+    tokens: dict[str, str] = field(default_factory=dict)
 
 
 class GitlabCiLocalRunner:
@@ -172,14 +121,19 @@ class GitlabCiLocalRunner:
             return any(t.is_alive() for t in self._threads)
 
     def wait_idle(self, timeout_s: float) -> bool:
+        """Block until no pipeline thread runs (True) or `timeout_s` passed (False), by joining them."""
         import time
 
         deadline = time.monotonic() + timeout_s
-        while self.busy():
-            if time.monotonic() > deadline:
+        while True:
+            with self._lock:
+                alive = [t for t in self._threads if t.is_alive() and t is not threading.current_thread()]
+            if not alive:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 return False
-            time.sleep(0.1)
-        return True
+            alive[0].join(remaining)  # a finished thread may have spawned none or more: look again
 
     def stop(self) -> None:
         with self._lock:
@@ -189,6 +143,8 @@ class GitlabCiLocalRunner:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
         self.wait_idle(30)
+        for run in list(self.runs.values()):
+            self._discard(run)
 
     def _spawn(self, name: str, target: Any) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -217,6 +173,9 @@ class GitlabCiLocalRunner:
                 if emulator_job.status in ("created", "pending", "running"):
                     self.state.append_trace(emulator_job, f"\nsandbox runner error: {exc}\n")
                     self.state.update_job(emulator_job, "failed")
+            run = self.runs.get(pipeline.id)
+            if run is not None:
+                self._discard(run)
 
     def _jobs_of(self, pipeline: Any) -> list[Any]:
         return [self.state.get_job(job_id) for job_id in list(pipeline.job_ids)]
@@ -266,8 +225,6 @@ class GitlabCiLocalRunner:
         for item in pipeline.variables:
             variables[item["key"]] = item["value"]
         variables_file = home / "variables.yml"
-        variables_file.write_text(yaml.safe_dump(variables, default_flow_style=False), encoding="utf-8")
-        os.chmod(variables_file, 0o600)
         cli_variables = [
             f"CI_PIPELINE_SOURCE={pipeline.source}",
             f"CI_PIPELINE_ID={pipeline.id}",
@@ -277,7 +234,22 @@ class GitlabCiLocalRunner:
             f"CI_DEFAULT_BRANCH={project.default_branch}",
             f"CI_API_V4_URL={self.server_url}/api/v4",
         ]
-        return PipelineRun(project, pipeline, checkout, home, variables_file, cli_variables, masked)
+        return PipelineRun(
+            project, pipeline, base, checkout, home, variables_file, variables, cli_variables, masked
+        )
+
+    @staticmethod
+    def _write_variables(run: PipelineRun, with_tokens: bool) -> None:
+        values = {**run.variables, **run.tokens} if with_tokens else dict(run.variables)
+        # Created 0600 (not chmod-ed afterwards): secrets are never readable by others, even briefly.
+        fd = os.open(run.variables_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(yaml.safe_dump(values, default_flow_style=False))
+
+    def _discard(self, run: PipelineRun) -> None:
+        """Remove a pipeline's temp dir (checkout, job files, variables) once no job of it can run again."""
+        self.runs.pop(run.pipeline.id, None)
+        shutil.rmtree(run.base, ignore_errors=True)
 
     def _command(self, run: PipelineRun, *extra: str) -> list[str]:
         command = [
@@ -316,6 +288,7 @@ class GitlabCiLocalRunner:
     def _run_pipeline(self, project: Any, pipeline: Any) -> None:
         run = self._prepare(project, pipeline)
         self.runs[pipeline.id] = run
+        self._write_variables(run, with_tokens=False)
         # Listing (which validates .gitlab-ci.yml against GitLab's schema once per pipeline, as GitLab does
         # when it creates one) and the expanded preview run side by side: each is a node start (~0.3 s).
         listing_process = self._popen_capture(run, "--list-json")
@@ -344,8 +317,13 @@ class GitlabCiLocalRunner:
                 allow_failure=allow_failure,
                 needs=needs_of(definition),
             )
+        for spec_name in run.specs:
+            key = definitions.get(spec_name, {}).get("resource_group")
+            if key:  # GitLab creates the group with the pipeline (EnsureResourceGroups), before any job runs
+                ensure_resource_group(self.state, project, str(key))
         if not run.specs:
             self.state.update_pipeline(pipeline, "skipped")
+            self._discard(run)
             return
         for spec in run.specs.values():
             run.jobs[spec.name] = self.state.add_job(
@@ -377,15 +355,11 @@ class GitlabCiLocalRunner:
             pipeline_source=pipeline.source,
             job_id=first_job.id,
         )
-        tokens = {
+        run.tokens = {
             name: self.signer.sign(oidc.claims(identity, audience))
             for name, audience in id_token_audiences(definitions).items()
         }
-        if tokens:
-            current = yaml.safe_load(run.variables_file.read_text(encoding="utf-8")) or {}
-            current.update(tokens)
-            run.variables_file.write_text(yaml.safe_dump(current, default_flow_style=False), encoding="utf-8")
-            run.masked.extend(tokens.values())
+        run.masked.extend(run.tokens.values())
 
     def _run_manual(self, project: Any, pipeline: Any, job: Any) -> None:
         run = self.runs.get(pipeline.id)
@@ -420,6 +394,13 @@ class GitlabCiLocalRunner:
         extra: list[str] = []
         for name in manual or []:
             extra += ["--manual", name]
+        self._write_variables(run, with_tokens=True)
+        try:
+            return self._stream(run, names, extra)
+        finally:
+            self._write_variables(run, with_tokens=False)
+
+    def _stream(self, run: PipelineRun, names: list[str], extra: list[str]) -> bool:
         process = subprocess.Popen(
             # The listing validated this commit's .gitlab-ci.yml already (~0.3 s a run saved).
             self._command(run, "--no-json-schema-validation", *extra, *names),
@@ -489,73 +470,7 @@ class GitlabCiLocalRunner:
             self.state.update_pipeline(run.pipeline, "running")
         else:
             self.state.update_pipeline(run.pipeline, "success")
-
-
-_PIP_SHIM = """\"\"\"pip for the sandbox's CI jobs, backed by uv (the runner image's package installer).
-
-Installs with uv's cache (offline when the pinned wheels are cached, else from the index), into the
-interpreter given by --python or into this one. Only the subcommands CI scripts use are provided.
-\"\"\"
-"""
-
-_PIP_MAIN = """import os, subprocess, sys
-
-UV = {uv!r}
-SUPPORTED = ("install", "uninstall", "freeze", "list", "show")
-DROP = {{"--no-input", "--disable-pip-version-check", "--no-cache-dir", "--upgrade-strategy=only-if-needed"}}
-
-
-def main(argv):
-    python = sys.executable
-    args = list(argv)
-    while args and args[0].startswith("--python"):
-        python = args[0].split("=", 1)[1] if "=" in args[0] else args[1]
-        args = args[1:] if "=" in args[0] else args[2:]
-    if not args or args[0] not in SUPPORTED:
-        print("sandbox pip supports: " + ", ".join(SUPPORTED), file=sys.stderr)
-        return 2
-    command = [UV, "pip", args[0], "--python", python] + [a for a in args[1:] if a not in DROP]
-    if args[0] == "uninstall":
-        command = [a for a in command if a not in ("-y", "--yes")]
-    if args[0] == "install":
-        offline = subprocess.run(command + ["--offline"], env=os.environ, capture_output=True, text=True)
-        if offline.returncode == 0:
-            sys.stdout.write(offline.stdout)
-            sys.stderr.write(offline.stderr)
-            return 0
-    return subprocess.run(command, env=os.environ).returncode
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-"""
-
-
-def job_python_env(workdir: Path) -> Path:
-    """The runner image's python3 for CI jobs: the project's Python 3.13 with pip backed by uv.
-
-    A virtualenv layered on the project's `.venv` (its packages are importable, as in an image that ships
-    them); jobs that create their own virtualenv and `pip install` pinned requirements get them from uv's
-    cache, offline when cached. Nothing is ever installed into the project's `.venv`.
-    """
-    import sys
-    import sysconfig
-
-    uv = shutil.which("uv")
-    if uv is None:
-        raise RuntimeError("uv is not on PATH: run scripts/bootstrap first")
-    target = workdir / "ci-python"
-    if not (target / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(target)], check=True)
-        purelib = sysconfig.get_paths()["purelib"]
-        site = next((target / "lib").glob("python3*/site-packages"))
-        (site / "_sandbox_base.pth").write_text(purelib + "\n", encoding="utf-8")
-        package = site / "pip"
-        package.mkdir()
-        (package / "__init__.py").write_text(_PIP_SHIM + '__version__ = "25.0"\n', encoding="utf-8")
-        (package / "__main__.py").write_text(_PIP_MAIN.format(uv=uv), encoding="utf-8")
-        for name in ("pip", "pip3"):
-            script = target / "bin" / name
-            script.write_text(f'#!/bin/sh\nexec "{target}/bin/python" -m pip "$@"\n', encoding="utf-8")
-            script.chmod(0o755)
-    return target
+        if run.pipeline.status in ("success", "failed") and not any(
+            job.status == "manual" for job in run.jobs.values()
+        ):
+            self._discard(run)

@@ -16,7 +16,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from sandbox import data as data_module
-from sandbox.ci_runner import GitlabCiLocalRunner, job_python_env
+from sandbox.ci_runner import GitlabCiLocalRunner
+from sandbox.job_python import job_python_env
 from sandbox.local_aws.server import LocalAws
 
 GROUP_PATH = "ml/team"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +88,8 @@ def _project(server: GitLabEmulator, seeded: Any, ci_file: str = CI_FILE) -> Any
 
 
 def _wait(runner: GitlabCiLocalRunner, pipeline: Any) -> None:
+    """Wait for the runner's threads (joined, no polling). The commit API created the pipeline and started its
+    thread before it answered, so there is nothing to wait for before listing pipelines."""
     assert runner.wait_idle(120), "runner still busy"
     assert not runner.errors, runner.errors
     pipeline.refresh()
@@ -102,7 +103,6 @@ def _trace(project: Any, pipeline: Any, name: str) -> str:
 def test_push_runs_the_pipeline_with_variables_masking_and_an_id_token(emulator: Any) -> None:
     server, runner, seeded = emulator
     project = _project(server, seeded)
-    time.sleep(0.2)
     [pipeline] = project.pipelines.list(get_all=True)
     _wait(runner, pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
@@ -142,7 +142,6 @@ def test_trigger_pipeline_runs_trigger_rules_and_pipeline_variables_win(emulator
 def test_playing_the_manual_job_runs_it_with_earlier_artifacts_then_its_followers(emulator: Any) -> None:
     server, runner, seeded = emulator
     project = _project(server, seeded)
-    time.sleep(0.2)
     [pipeline] = project.pipelines.list(get_all=True)
     _wait(runner, pipeline)
     prod = next(j for j in pipeline.jobs.list(get_all=True) if j.name == "prod")
@@ -158,7 +157,6 @@ def test_a_failing_job_fails_the_pipeline_and_skips_later_jobs(emulator: Any) ->
     server, runner, seeded = emulator
     ci_file = "stages: [a, b]\nfirst:\n  stage: a\n  script: [echo boom, exit 3]\nsecond:\n  stage: b\n  script: [echo never]\n"
     project = _project(server, seeded, ci_file)
-    time.sleep(0.2)
     [pipeline] = project.pipelines.list(get_all=True)
     _wait(runner, pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -171,3 +172,19 @@ def test_report_json_and_timeline(tmp_path) -> None:
     assert "[ok  ] 4 build" in text
     assert "test_mse: 4.432" in text
     assert "error: smoke test failed" in text
+
+
+def test_the_jobs_pip_shim_is_the_checked_module_and_runs_uv(tmp_path: Path) -> None:
+    """job_python.job_python_env installs sandbox/job_pip.py as the jobs' pip (issue 13: no code in strings)."""
+    import subprocess
+
+    from sandbox.job_python import job_python_env
+
+    target = job_python_env(tmp_path)
+    shim = next((target / "lib").glob("python3*/site-packages/pip/__main__.py"))
+    assert shim.read_text() == (Path(__file__).parents[1] / "sandbox" / "job_pip.py").read_text()
+    refused = subprocess.run([str(target / "bin" / "pip"), "download", "x"], capture_output=True, text=True)
+    assert refused.returncode == 2
+    assert "sandbox pip supports: install, uninstall, freeze, list, show" in refused.stderr
+    listed = subprocess.run([str(target / "bin" / "pip"), "list"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr

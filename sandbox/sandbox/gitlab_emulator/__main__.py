@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import signal
 import sys
 import tempfile
@@ -57,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         emulator.stop()
+        if args.data_dir is None:  # a temp dir this process made: nothing of it stays behind (10.5)
+            shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

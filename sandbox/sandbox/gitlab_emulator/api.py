@@ -23,19 +23,17 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import gitrepo, workflow
-from .civars import is_protected_ref, predefined_variables
+from . import gitrepo
 from .errors import ApiError, bad_request, forbidden, invalid, not_found
+from .pipeline_start import ci_config_path, start_push_pipeline, workflow_allows
 from .routing import Ctx, as_bool, json_response, paginate, paginated, route
 from .state import (
     DEVELOPER,
     MAINTAINER,
     OWNER,
-    EmulatorState,
     Pipeline,
     Project,
     Trigger,
-    User,
     Variable,
     now,
 )
@@ -388,54 +386,6 @@ def _stats(project: Project, parent: str | None, sha: str) -> dict[str, int]:
     return {"additions": additions, "deletions": deletions, "total": additions + deletions}
 
 
-def ci_config_path(project: Project) -> str:
-    return str(project.settings.get("ci_config_path") or ".gitlab-ci.yml")
-
-
-def _workflow_allows(
-    state: EmulatorState,
-    project: Project,
-    ref: str,
-    sha: str,
-    source: str,
-    variables: list[dict[str, str]],
-    user: User | None,
-) -> bool:
-    blob = gitrepo.blob_at(project.repo, sha, ci_config_path(project))
-    if blob is None:
-        return False
-    protected = is_protected_ref(project, ref)
-    scope = {
-        v.key: v.value
-        for v in project.variables
-        if v.environment_scope == "*" and (protected or not v.protected)
-    }
-    scope.update({v["key"]: v["value"] for v in variables})
-    scope.update(predefined_variables(state, project, ref, sha, source, user))
-    entries = gitrepo.ls_tree(project.repo, sha, "", recursive=True) or []
-    files = [e.path for e in entries if e.type == "blob"]
-    return workflow.creates_pipeline(blob[2], scope, workflow.glob_exists(files))
-
-
-def start_push_pipeline(
-    state: EmulatorState, project: Project, user: User | None, branch: str, sha: str, before: str | None
-) -> Pipeline | None:
-    """A commit or push to a branch starts a ``push`` pipeline, as on GitLab: only when the commit has a CI
-    config whose ``workflow:rules`` allow it; ``[skip ci]`` in the message records a ``skipped`` pipeline."""
-    if not _workflow_allows(state, project, branch, sha, "push", [], user):
-        return None
-    return state.create_pipeline(
-        project,
-        ref=branch,
-        sha=sha,
-        source="push",
-        variables=[],
-        user=user,
-        before_sha=before or gitrepo.EMPTY_SHA,
-        skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
-    )
-
-
 def _ref_or_default(ctx: Ctx, project: Project, name: str = "ref") -> str:
     return ctx.str_param(name) or project.default_branch
 
@@ -748,7 +698,7 @@ def _start_pipeline(ctx: Ctx, project: Project, source: str, variables: list[dic
         raise invalid({"base": ["Reference not found"]})
     if gitrepo.blob_at(project.repo, sha, ci_config_path(project)) is None:
         raise invalid({"base": ["Missing CI config file"]})
-    if not _workflow_allows(ctx.state, project, ref, sha, source, variables, ctx.user):
+    if not workflow_allows(ctx.state, project, ref, sha, source, variables, ctx.user):
         raise invalid({"base": ["Pipeline filtered out by workflow rules."]})
     return ctx.state.create_pipeline(
         project, ref=ref, sha=sha, source=source, variables=variables, user=ctx.user

@@ -3,7 +3,7 @@
 ``http://oauth2:<token>@host/<group>/<project>.git`` works like on GitLab: HTTP Basic with any user name and
 an access token (scopes ``api``, ``read_repository`` or ``write_repository``) as the password. Cloning needs
 Reporter, pushing needs Developer; archived projects refuse pushes. After a push, every branch that moved
-gets a ``push`` pipeline when its new commit has a CI config (see ``api.start_push_pipeline``).
+gets a ``push`` pipeline when its new commit has a CI config (see ``pipeline_start.start_push_pipeline``).
 
 Not emulated: SSH, the dumb HTTP protocol, LFS, CI job tokens (``gitlab-ci-token``), deploy tokens,
 protected branches, redirects for URLs without ``.git``.
@@ -19,7 +19,7 @@ import subprocess
 from werkzeug.wrappers import Request, Response
 
 from . import gitrepo
-from .api import start_push_pipeline
+from .pipeline_start import start_push_pipeline
 from .state import DEVELOPER, REPORTER, EmulatorState, Project, User
 
 GIT_PATH = re.compile(r"^/(?P<path>.+?)\.git/(?P<rest>info/refs|git-upload-pack|git-receive-pack)$")

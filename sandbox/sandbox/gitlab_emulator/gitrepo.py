@@ -9,9 +9,12 @@ commit, and the branch moves with a compare-and-swap ``git update-ref``.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,16 +66,36 @@ class TreeEntry:
 
 
 _EMPTY_CONFIG: Path | None = None
+_EMPTY_CONFIG_LOCK = threading.Lock()
 
 
 def empty_config() -> str:
     """An empty file to stand for the global git config (not /dev/null: a process may have replaced it)."""
     global _EMPTY_CONFIG
-    if _EMPTY_CONFIG is None or _EMPTY_CONFIG.stat().st_size:
-        path = Path(tempfile.mkdtemp(prefix="glemu-config-")) / "gitconfig"
-        path.write_bytes(b"")
-        _EMPTY_CONFIG = path
-    return str(_EMPTY_CONFIG)
+    with _EMPTY_CONFIG_LOCK:
+        if _EMPTY_CONFIG is None or not _EMPTY_CONFIG.is_file() or _EMPTY_CONFIG.stat().st_size:
+            path = Path(tempfile.mkdtemp(prefix="glemu-config-")) / "gitconfig"
+            path.write_bytes(b"")
+            _EMPTY_CONFIG = path
+        return str(_EMPTY_CONFIG)
+
+
+def release_empty_config() -> None:
+    """Remove the empty config's temp dir (issue 10.5: nothing of the emulator stays in TMPDIR).
+
+    Called when an emulator stops and at interpreter exit. Another emulator still running in the same
+    process is unaffected: `empty_config()` makes a new one on its next git call, and git reads a
+    GIT_CONFIG_GLOBAL that has vanished meanwhile as empty (git-config(1), FILES: missing files are
+    ignored), which is what the empty file stands for.
+    """
+    global _EMPTY_CONFIG
+    with _EMPTY_CONFIG_LOCK:
+        if _EMPTY_CONFIG is not None:
+            shutil.rmtree(_EMPTY_CONFIG.parent, ignore_errors=True)
+            _EMPTY_CONFIG = None
+
+
+atexit.register(release_empty_config)
 
 
 def _env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

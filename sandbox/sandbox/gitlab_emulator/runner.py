@@ -13,10 +13,9 @@ answers before any job runs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .state import Job, Pipeline, Project
+from .models import Job, Pipeline, Project
 
 
 class PipelineRunner(Protocol):

@@ -24,7 +24,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from . import api as _api  # noqa: F401  (registers the REST routes)
-from . import githttp
+from . import githttp, gitrepo
+from . import resource_groups as _resource_groups  # noqa: F401  (registers its routes)
 from .errors import ApiError
 from .faults import Faults, LoggedRequest
 from .routing import Ctx, authenticate, json_response, match, parse_params
@@ -157,6 +158,7 @@ class GitLabEmulator:
             self._server.shutdown()
             self._thread.join(timeout=10)
         self._server.server_close()
+        gitrepo.release_empty_config()
 
     def __enter__(self) -> GitLabEmulator:
         return self.start()

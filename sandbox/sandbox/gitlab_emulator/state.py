@@ -5,6 +5,8 @@ disk, one bare repository per project under ``<data_dir>/repos/<project id>.git`
 files. Seed data (users, tokens, groups, memberships) is created through the Python methods here: GitLab's
 admin HTTP API is not emulated.
 
+The records themselves are in ``models.py`` (shared with ``runner.py`` without an import cycle).
+
 Also the surface a ``PipelineRunner`` uses: ``add_job``, ``update_job``, ``append_trace``,
 ``update_pipeline``, ``get_pipeline``, ``get_job``.
 
@@ -19,169 +21,56 @@ import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import gitrepo
 from .errors import ApiError, invalid, not_found
+from .models import (
+    ADMIN_ACCESS,
+    DEVELOPER,
+    FINISHED,
+    GUEST,
+    MAINTAINER,
+    OWNER,
+    PIPELINE_STATUSES,
+    REPORTER,
+    Group,
+    Job,
+    Pipeline,
+    Project,
+    Token,
+    Trigger,
+    User,
+    Variable,
+    iso,
+    now,
+)
 from .runner import PipelineRunner, RecordingRunner
 
-GUEST, REPORTER, DEVELOPER, MAINTAINER, OWNER = 10, 20, 30, 40, 50
-ADMIN_ACCESS = 60
-PIPELINE_STATUSES = frozenset(
-    {
-        "created",
-        "waiting_for_resource",
-        "preparing",
-        "pending",
-        "running",
-        "success",
-        "failed",
-        "canceled",
-        "skipped",
-        "manual",
-        "scheduled",
-    }
-)
-FINISHED = frozenset({"success", "failed", "canceled", "skipped"})
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def iso(ts: datetime | None) -> str | None:
-    """GitLab's timestamp format: ``2026-11-23T03:00:52.123Z``."""
-    if ts is None:
-        return None
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
-
-
-@dataclass
-class User:
-    id: int
-    username: str
-    name: str
-    email: str
-    is_admin: bool = False
-    bot: bool = False
-
-
-@dataclass
-class Token:
-    """A personal, group or project access token (GitLab treats them alike on the API)."""
-
-    id: int
-    name: str
-    value: str
-    user_id: int
-    scopes: list[str]
-    expires_at: date | None
-    created_at: datetime
-    revoked: bool = False
-    last_used_at: datetime | None = None
-
-    def expired(self, today: date) -> bool:
-        # GitLab: a token expires at 00:00 UTC on its expires_at date.
-        return self.expires_at is not None and today >= self.expires_at
-
-
-@dataclass
-class Group:
-    id: int
-    name: str
-    path: str
-    parent_id: int | None
-    description: str
-    visibility: str
-    created_at: datetime
-    members: dict[int, int] = field(default_factory=dict)  # user id -> access level
-
-
-@dataclass
-class Variable:
-    key: str
-    value: str
-    variable_type: str = "env_var"
-    protected: bool = False
-    masked: bool = False
-    hidden: bool = False
-    raw: bool = False
-    environment_scope: str = "*"
-    description: str | None = None
-
-
-@dataclass
-class Trigger:
-    id: int
-    token: str
-    description: str
-    owner_id: int
-    created_at: datetime
-    updated_at: datetime
-    last_used: datetime | None = None
-
-
-@dataclass
-class Job:
-    id: int
-    pipeline_id: int
-    project_id: int
-    name: str
-    stage: str
-    status: str
-    when: str
-    allow_failure: bool
-    created_at: datetime
-    user_id: int | None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    trace: bytearray = field(default_factory=bytearray)
-
-
-@dataclass
-class Pipeline:
-    id: int
-    iid: int
-    project_id: int
-    ref: str
-    sha: str
-    before_sha: str
-    source: str  # push | api | trigger | web
-    status: str
-    variables: list[dict[str, str]]
-    user_id: int | None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    job_ids: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Project:
-    id: int
-    name: str
-    path: str
-    namespace_id: int
-    description: str
-    visibility: str
-    default_branch: str
-    created_at: datetime
-    repo: Path
-    creator_id: int
-    archived: bool = False
-    marked_for_deletion_on: date | None = None
-    last_activity_at: datetime | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-    variables: list[Variable] = field(default_factory=list)
-    triggers: list[Trigger] = field(default_factory=list)
-    pipeline_iid: int = 0
-    # Branches protected besides the default one (GitLab protects the default branch out of the box).
-    protected_branches: set[str] = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+# The records moved to models.py; importing them from here stays supported.
+__all__ = [
+    "ADMIN_ACCESS",
+    "DEVELOPER",
+    "FINISHED",
+    "GUEST",
+    "MAINTAINER",
+    "OWNER",
+    "PIPELINE_STATUSES",
+    "REPORTER",
+    "EmulatorState",
+    "Group",
+    "Job",
+    "Pipeline",
+    "Project",
+    "Token",
+    "Trigger",
+    "User",
+    "Variable",
+    "iso",
+    "now",
+]
 
 
 class EmulatorState:

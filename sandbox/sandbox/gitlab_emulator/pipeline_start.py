@@ -1,0 +1,63 @@
+"""Pipeline start: the one service the REST layer and git smart HTTP both call to create pipelines.
+
+GitLab starts a ``push`` pipeline for a commit made through the API or pushed over git alike
+(https://docs.gitlab.com/ci/pipelines/#types-of-pipelines), once ``workflow:rules`` allow it
+(https://docs.gitlab.com/ci/yaml/workflow/). Kept out of ``api.py`` so that ``githttp.py`` does not import
+the REST routes.
+"""
+
+from __future__ import annotations
+
+from . import gitrepo, workflow
+from .civars import is_protected_ref, predefined_variables
+from .state import EmulatorState, Pipeline, Project, User
+
+
+def ci_config_path(project: Project) -> str:
+    return str(project.settings.get("ci_config_path") or ".gitlab-ci.yml")
+
+
+def workflow_allows(
+    state: EmulatorState,
+    project: Project,
+    ref: str,
+    sha: str,
+    source: str,
+    variables: list[dict[str, str]],
+    user: User | None,
+) -> bool:
+    """Whether ``sha``'s CI config at ``ref`` creates a pipeline for ``source``: it exists, and its
+    ``workflow:rules`` (evaluated with the variables a new pipeline would see) allow it."""
+    blob = gitrepo.blob_at(project.repo, sha, ci_config_path(project))
+    if blob is None:
+        return False
+    protected = is_protected_ref(project, ref)
+    scope = {
+        v.key: v.value
+        for v in project.variables
+        if v.environment_scope == "*" and (protected or not v.protected)
+    }
+    scope.update({v["key"]: v["value"] for v in variables})
+    scope.update(predefined_variables(state, project, ref, sha, source, user))
+    entries = gitrepo.ls_tree(project.repo, sha, "", recursive=True) or []
+    files = [e.path for e in entries if e.type == "blob"]
+    return workflow.creates_pipeline(blob[2], scope, workflow.glob_exists(files))
+
+
+def start_push_pipeline(
+    state: EmulatorState, project: Project, user: User | None, branch: str, sha: str, before: str | None
+) -> Pipeline | None:
+    """A commit or push to a branch starts a ``push`` pipeline, as on GitLab: only when the commit has a CI
+    config whose ``workflow:rules`` allow it; ``[skip ci]`` in the message records a ``skipped`` pipeline."""
+    if not workflow_allows(state, project, branch, sha, "push", [], user):
+        return None
+    return state.create_pipeline(
+        project,
+        ref=branch,
+        sha=sha,
+        source="push",
+        variables=[],
+        user=user,
+        before_sha=before or gitrepo.EMPTY_SHA,
+        skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
+    )
