@@ -32,6 +32,12 @@ class LambdaSource:
 LAMBDAS = (
     LambdaSource("seeder_lambda.zip", "seeder_lambda", "seeder", "seeder.handler.lambda_handler"),
     LambdaSource("trigger_lambda.zip", "trigger_lambda", "trigger", "trigger.handler.lambda_handler"),
+    LambdaSource(
+        "token_monitor_lambda.zip",
+        "token_monitor_lambda",
+        "token_monitor",
+        "token_monitor.handler.lambda_handler",
+    ),
 )
 # Seed repositories: zipped with their files at the zip's root (the seeder pushes them as one commit).
 SEED_REPOS = (("seed_build_repo.zip", "seed_build_repo"), ("seed_deploy_repo.zip", "seed_deploy_repo"))
