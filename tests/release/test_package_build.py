@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = {
     "seeder_lambda.zip",
     "trigger_lambda.zip",
+    "token_monitor_lambda.zip",
     "seed_build_repo.zip",
     "seed_deploy_repo.zip",
     "template.yaml",
@@ -33,7 +34,14 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work in this checkout) cannot make the two builds differ."""
     snapshot = tmp_path_factory.mktemp("tree")
     shutil.copy2(ROOT / "pyproject.toml", snapshot / "pyproject.toml")
-    for part in ("product", "seeder_lambda", "trigger_lambda", "seed_build_repo", "seed_deploy_repo"):
+    for part in (
+        "product",
+        "seeder_lambda",
+        "trigger_lambda",
+        "token_monitor_lambda",
+        "seed_build_repo",
+        "seed_deploy_repo",
+    ):
         shutil.copytree(ROOT / part, snapshot / part, symlinks=True)
     return snapshot
 
