@@ -117,7 +117,11 @@ def test_expiring_message_names_token_date_days_and_steps() -> None:
     )
     assert notice.subject == "The platform's GitLab token expires in 7 days (2026-12-10)"
     assert "'platform' (id 7)" in notice.body
-    assert f"aws secretsmanager put-secret-value --secret-id {ARN}" in notice.body
+    assert (
+        f"aws secretsmanager put-secret-value --secret-id {ARN} --secret-string file://token.json"
+        in notice.body
+    )
+    assert "Check: aws lambda invoke --function-name gitlab-token-monitor" in notice.body
     assert "Revoke the old token 'platform' (id 7)" in notice.body
     assert "deploy trigger token is separate" in notice.body
 

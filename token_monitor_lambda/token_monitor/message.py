@@ -37,11 +37,10 @@ def rotation_steps(secret_arn: str, gitlab_url: str, info: TokenInfo | None) -> 
             f"group access token with the same role (Owner or Maintainer) and scopes ({scopes}), and an "
             "expiry date (at most 365 days).",
             "2. Store it in the existing secret (projects read the secret by ARN, so nothing else changes):",
-            f"   aws secretsmanager put-secret-value --secret-id {secret_arn} \\",
-            '     --secret-string \'{"token": "<new token>"}\'',
-            "   (read the token from a file or prompt rather than typing it into your shell history).",
+            f"   aws secretsmanager put-secret-value --secret-id {secret_arn} --secret-string file://token.json",
+            '   where token.json holds {"token": "<new token>"} (keeps it out of shell history; delete it after).',
             f"3. Revoke the old token {old} in the same GitLab page.",
-            "4. Optionally, invoke this monitor's function to confirm: it reports the new expiry date.",
+            "4. Check: aws lambda invoke --function-name gitlab-token-monitor out.json (shows the new expires_at).",
         ]
     )
 
