@@ -32,6 +32,12 @@ class LambdaSource:
 LAMBDAS = (
     LambdaSource("seeder_lambda.zip", "seeder_lambda", "seeder", "seeder.handler.lambda_handler"),
     LambdaSource("trigger_lambda.zip", "trigger_lambda", "trigger", "trigger.handler.lambda_handler"),
+    LambdaSource(
+        "token_monitor_lambda.zip",
+        "token_monitor_lambda",
+        "token_monitor",
+        "token_monitor.handler.lambda_handler",
+    ),
 )
 # Packages shared by every Lambda (copied into each zip beside the handler package): ``contracts/<package>/``,
 # the one definition of the names and schemas the Lambdas, the template and the sandbox agree on.

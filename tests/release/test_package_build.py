@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = {
     "seeder_lambda.zip",
     "trigger_lambda.zip",
+    "token_monitor_lambda.zip",
     "seed_build_repo.zip",
     "seed_deploy_repo.zip",
     "template.yaml",
@@ -39,6 +40,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "contracts",
         "seeder_lambda",
         "trigger_lambda",
+        "token_monitor_lambda",
         "seed_build_repo",
         "seed_deploy_repo",
     ):
@@ -236,7 +238,7 @@ def test_default_version_is_the_project_version() -> None:
     assert project_version() == tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 
 
-@pytest.mark.parametrize("artifact", ["seeder_lambda.zip", "trigger_lambda.zip"])
+@pytest.mark.parametrize("artifact", ["seeder_lambda.zip", "trigger_lambda.zip", "token_monitor_lambda.zip"])
 def test_the_shared_contracts_import_from_the_unpacked_zip_alone(
     two_builds: tuple[Path, Path], artifact: str, tmp_path: Path
 ) -> None:

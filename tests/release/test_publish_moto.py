@@ -31,7 +31,13 @@ def make_dist(dist: Path, version: str, seed: bytes = b"seed") -> Path:
     The zips hold placeholder bytes: publish only moves them."""
     directory = dist / version
     directory.mkdir(parents=True, exist_ok=True)
-    for name in ("seeder_lambda.zip", "trigger_lambda.zip", "seed_build_repo.zip", "seed_deploy_repo.zip"):
+    for name in (
+        "seeder_lambda.zip",
+        "trigger_lambda.zip",
+        "token_monitor_lambda.zip",
+        "seed_build_repo.zip",
+        "seed_deploy_repo.zip",
+    ):
         (directory / name).write_bytes(seed + name.encode())
     render_file(
         ROOT / "product" / "template.yaml",
@@ -64,9 +70,22 @@ def permission_over_tls(bucket: Any, action: str, resource: str) -> Any:
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from moto import mock_aws
+    from moto.kms.models import Key
     from moto.s3.models import FakeBucket
 
+    from sandbox.local_aws.cfn_fixes import kms_tags
+
     monkeypatch.setattr(FakeBucket, "get_permission", permission_over_tls)
+    # moto (5.2.5) hands an AWS::KMS::Key's CloudFormation Tags ({Key, Value}) to KMS's CreateKey shape
+    # ({TagKey, TagValue}) and fails: translate, as the sandbox does (sandbox/local_aws/cfn_fixes.py).
+    original_key = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def key_with_kms_style_tags(cls: Any, name: str, cfn: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        properties = {**cfn.get("Properties", {})}
+        properties["Tags"] = kms_tags(properties.get("Tags", []))
+        return original_key(cls, name, {**cfn, "Properties": properties}, *args, **kwargs)
+
+    monkeypatch.setattr(Key, "create_from_cloudformation_json", classmethod(key_with_kms_style_tags))
 
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
@@ -111,7 +130,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     assert (code, err) == (0, "")
     assert f"1. bucket s3://{BUCKET}: create" in out
     assert "2. upload to" in out
-    assert "7 to upload, 0 unchanged" in out
+    assert "8 to upload, 0 unchanged" in out
     assert "3. stack sagemaker-gitlab-platform: create with" in out
     assert "GitLabUrl=https://gitlab.example.com," in out
     assert boto3.client("s3").list_buckets()["Buckets"] == []
