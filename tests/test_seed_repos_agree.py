@@ -7,6 +7,7 @@ token file lives in a private directory that is gone when the shell exits (issue
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -116,3 +117,39 @@ def test_oidc_token_is_removed_when_the_job_fails_or_is_cancelled(
     token_file = Path(_parse(result.stdout)["FILE"])
     assert token_file.parent.parent == tmp_path  # no $CI_PROJECT_DIR.tmp here: TMPDIR
     assert list(tmp_path.iterdir()) == [], "token directory left behind"
+
+
+# --- the deploy repo spells the contracts' names itself (it cannot import contracts once seeded) ----------
+
+
+def test_deploy_repo_names_agree_with_contracts() -> None:
+    """Issue 13 / C5: stack names, stages, tags, deploy reasons and the endpoint name match contracts."""
+    from contracts import ci_variables, names
+    from deployer import resolve, settings
+
+    project = settings.ProjectSettings(
+        project_name="abalone",
+        project_id="p-abcdefghijkl",
+        model_package_group="abalone-p-abcdefghijkl",
+        artifact_bucket="bucket",
+        model_execution_role_arn="arn:aws:iam::123456789012:role/x",
+        deploy_cfn_role_arn="arn:aws:iam::123456789012:role/y",
+    )
+    assert settings.STAGES == names.STAGES
+    for stage in names.STAGES:
+        assert project.stack_name(stage) == names.deploy_stack_name("abalone", "p-abcdefghijkl", stage)
+        assert project.tags(stage) == [
+            *names.project_tags("abalone", "p-abcdefghijkl"),
+            {"Key": names.TAG_DEPLOYMENT_STAGE, "Value": stage},
+        ]
+    assert resolve.DEPLOY_REASONS == ci_variables.DEPLOY_REASONS
+    # C5: the endpoint template names the endpoint N-I-<stage> explicitly.
+    template = (ROOT / "seed_deploy_repo" / "templates" / "endpoint.yaml").read_text()
+    (sub,) = re.findall(r"^\s+EndpointName: !Sub \"(.*)\"$", template, flags=re.MULTILINE)
+    rendered = sub.replace("${SageMakerProjectName}", "abalone").replace(
+        "${SageMakerProjectId}", "p-abcdefghijkl"
+    )
+    for stage in names.STAGES:
+        assert rendered.replace("${StageName}", stage) == names.endpoint_name(
+            "abalone", "p-abcdefghijkl", stage
+        )
