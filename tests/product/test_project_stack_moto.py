@@ -261,6 +261,21 @@ def test_platform_stack_writes_the_values_the_project_stack_reads(moto_cloud: An
         "ProductVersion": "0.1.0",
         "ProductTemplateUrl": "https://sagemaker-gitlab-artifacts-test.s3.us-east-1.amazonaws.com/sagemaker-gitlab/0.1.0/template.yaml",
     }
+    # The platform's own Lambda (the GitLab token monitor) is read from the artifacts bucket, where
+    # scripts/publish uploads it before creating the stack.
+    import io
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("token_monitor/handler.py", "def lambda_handler(event, context):\n    return None\n")
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="sagemaker-gitlab-artifacts-test")
+    s3.put_object(
+        Bucket="sagemaker-gitlab-artifacts-test",
+        Key="sagemaker-gitlab/0.1.0/token_monitor_lambda.zip",
+        Body=code.getvalue(),
+    )
     cfn.create_stack(
         StackName="sagemaker-gitlab-platform",
         TemplateBody=(ROOT / "product" / "platform.yaml").read_text(encoding="utf-8"),
