@@ -7,13 +7,12 @@ messages built here never include it either.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import gitlab
 import requests
 
+from contracts import trigger_secret
 from trigger.config import GITLAB_TIMEOUT_SECONDS
 
 
@@ -60,30 +59,15 @@ class PipelineRef:
 
 
 def parse_trigger_secret(secret_name: str, text: str) -> TriggerSecret:
-    """Validate the secret's JSON. Messages name the secret and the field, never a value."""
-    hint = (
-        f"secret {secret_name} must be JSON "
-        '{"gitlab_url": "...", "project_id": <int>, "ref": "main", "token": "..."}: '
-        "re-run the seeder by updating the project stack"
-    )
+    """Validate the secret's JSON with the shared schema (``contracts.trigger_secret``, which the seeder
+    writes). Messages name the secret and the field, never a value."""
     try:
-        data: Any = json.loads(text)
-    except ValueError:
-        raise SecretFormatError(f"{hint} (it is not JSON)") from None
-    if not isinstance(data, dict):
-        raise SecretFormatError(f"{hint} (it is not an object)")
-    url, project_id, ref, token = (data.get(k) for k in ("gitlab_url", "project_id", "ref", "token"))
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise SecretFormatError(f"{hint} (gitlab_url missing or not an http(s) URL)")
-    if not isinstance(project_id, int) or isinstance(project_id, bool) or project_id < 1:
-        raise SecretFormatError(f"{hint} (project_id missing or not a positive integer)")
-    if ref is None:
-        ref = "main"
-    if not isinstance(ref, str) or not ref:
-        raise SecretFormatError(f"{hint} (ref is not a non-empty string)")
-    if not isinstance(token, str) or not token:
-        raise SecretFormatError(f"{hint} (token missing or empty)")
-    return TriggerSecret(gitlab_url=url.rstrip("/"), project_id=project_id, ref=ref, token=token)
+        parsed = trigger_secret.parse(secret_name, text)
+    except trigger_secret.SecretFormatError as error:
+        raise SecretFormatError(str(error)) from None
+    return TriggerSecret(
+        gitlab_url=parsed.gitlab_url, project_id=parsed.project_id, ref=parsed.ref, token=parsed.token
+    )
 
 
 def make_client(gitlab_url: str) -> gitlab.Gitlab:
