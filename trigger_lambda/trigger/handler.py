@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import gitlab
 
+from contracts import jsonlog
 from trigger.config import Settings, load_settings
 from trigger.decisions import CheckRegistry, Deploy, NoAction, NoApprovedLeft, decide, decide_deploy
 from trigger.dedupe import SeenEvents
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
 logger = logging.getLogger("trigger")
-logger.setLevel(logging.INFO)
+jsonlog.setup(logger)
 # botocore logs whole response bodies at DEBUG, and GetSecretValue's body holds the trigger token. Capping
 # botocore at INFO means that turning the function's log level to DEBUG can never print the token.
 logging.getLogger("botocore").setLevel(logging.INFO)
@@ -102,19 +103,22 @@ def handle(event: Any, runtime: Runtime) -> dict[str, Any]:
     parsed = parse_event(event, runtime.settings.model_package_group_name)
     if isinstance(parsed, Drop):
         # WARNING: the rule should only deliver our group's state changes; anything else is worth a look.
-        logger.warning("dropped event (not retried): %s", parsed.reason)
+        jsonlog.log(logger, "event.dropped", level=logging.WARNING, reason=parsed.reason, retried=False)
         return {"action": "dropped", "reason": parsed.reason}
     change = parsed
     if change.event_id in runtime.seen:
-        logger.info("event %s already handled by this container: duplicate delivery ignored", change.event_id)
+        jsonlog.log(
+            logger, "event.duplicate", event_id=change.event_id, note="already handled by this container"
+        )
         return {"action": "duplicate", "event_id": change.event_id}
-    logger.info(
-        "event %s: %s version %d is %s (updated fields: %s)",
-        change.event_id,
-        change.group_name,
-        change.version,
-        change.status.value,
-        "n/a" if change.updated_fields is None else ",".join(change.updated_fields) or "none",
+    jsonlog.log(
+        logger,
+        "event.received",
+        event_id=change.event_id,
+        group=change.group_name,
+        version=change.version,
+        status=change.status.value,
+        updated_fields=None if change.updated_fields is None else list(change.updated_fields),
     )
     first = decide(change)
     decision: Deploy | NoApprovedLeft | NoAction
@@ -132,30 +136,33 @@ def _act(
     decision: Deploy | NoApprovedLeft | NoAction, change: PackageStateChange, runtime: Runtime
 ) -> dict[str, Any]:
     if isinstance(decision, NoAction):
-        logger.info("event %s: no action: %s", change.event_id, decision.reason)
+        jsonlog.log(logger, "decision.none", event_id=change.event_id, reason=decision.reason)
         return {"action": "none", "reason": decision.reason}
     if isinstance(decision, NoApprovedLeft):
-        logger.error(
-            "event %s: %s version %d is now %s and NO Approved package remains in %s: nothing deployed, "
-            "notifying %s",
-            change.event_id,
-            change.package_arn,
-            change.version,
-            change.status.value,
-            change.group_name,
-            runtime.settings.notification_topic_arn,
+        jsonlog.log(
+            logger,
+            "decision.no_approved_left",
+            level=logging.ERROR,
+            event_id=change.event_id,
+            package_arn=change.package_arn,
+            version=change.version,
+            status=change.status.value,
+            group=change.group_name,
+            note="no Approved package remains: nothing deployed; notifying the project's topic",
+            topic_arn=runtime.settings.notification_topic_arn,
         )
         message_id = publish_no_approved_left(runtime.sns, runtime.settings.notification_topic_arn, change)
         return {"action": "notified", "message_id": message_id}
     pipeline = _start_pipeline(decision, runtime)
-    logger.info(
-        "event %s: started deploy pipeline %d (%s) for %s version %d, reason %s",
-        change.event_id,
-        pipeline.id,
-        pipeline.web_url or "no web_url",
-        decision.package_arn,
-        decision.version,
-        decision.reason.value,
+    jsonlog.log(
+        logger,
+        "pipeline.triggered",
+        event_id=change.event_id,
+        pipeline_id=pipeline.id,
+        web_url=pipeline.web_url,
+        package_arn=decision.package_arn,
+        version=decision.version,
+        reason=decision.reason.value,
     )
     return {
         "action": "deploy",
@@ -176,5 +183,10 @@ def _start_pipeline(deploy: Deploy, runtime: Runtime) -> PipelineRef:
         fresh = runtime.trigger_secret(refresh=True)
         if fresh == secret:
             raise
-        logger.warning("trigger secret changed since this container read it: retrying once with the new one")
+        jsonlog.log(
+            logger,
+            "secret.refreshed",
+            level=logging.WARNING,
+            note="trigger secret changed: retrying once with it",
+        )
         return trigger_pipeline(runtime.gitlab_client(fresh.gitlab_url), fresh, variables)
