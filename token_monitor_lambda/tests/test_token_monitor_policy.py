@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
+from contracts.gitlab_token_secret import token_from
 from token_monitor import policy
 from token_monitor.gitlab_token import TokenInfo, parse_token_info
 from token_monitor.message import compose
 from token_monitor.policy import Status
-from token_monitor.secret import MonitorError, token_from
+from token_monitor.secret import MonitorError
 
 TODAY = date(2026, 12, 3)
 ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:gitlab-token-AbCdEf"

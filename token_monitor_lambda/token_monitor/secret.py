@@ -1,30 +1,16 @@
-"""The GitLab token from Secrets Manager, in the seeder's format: plain text or JSON ``{"token": "..."}``."""
+"""The GitLab token from Secrets Manager, parsed by ``contracts.gitlab_token_secret`` (the seeder's parser too)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contracts.gitlab_token_secret import EXPECTED_FORMAT, token_from
+
 
 class MonitorError(RuntimeError):
     """A failure the platform team must act on; the message says what to fix (never contains the token)."""
-
-
-def token_from(value: str | None) -> str:
-    """The token in a secret's ``SecretString``; "" when absent or malformed."""
-    if not value:
-        return ""
-    text = value.strip()
-    if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return ""
-        token = parsed.get("token") if isinstance(parsed, dict) else None
-        return token.strip() if isinstance(token, str) else ""
-    return text
 
 
 def read_token(sm: Any, secret_arn: str) -> str:
@@ -38,7 +24,5 @@ def read_token(sm: Any, secret_arn: str) -> str:
         ) from None
     token = token_from(value)
     if not token:
-        raise MonitorError(
-            f'GitLab token secret {secret_arn} is empty; store the token as plain text or JSON {{"token": "..."}}'
-        )
+        raise MonitorError(f"GitLab token secret {secret_arn} is empty; store the token as {EXPECTED_FORMAT}")
     return token
