@@ -87,8 +87,7 @@ class Progress:
             self._running_since[key] = (f"{label} {status}", self.clock())
 
     def _poll_gitlab(self, lines: list[str]) -> None:
-        for repo in self.sources.repos():
-            path = repo.path_with_namespace
+        for path, repo in self.sources.repo_handles():
             name = path.rsplit("/", 1)[-1]
             for pipeline in reversed(self.sources.pipelines(repo, limit=5)):
                 key = ("gitlab", path, str(pipeline.id))

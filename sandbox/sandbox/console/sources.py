@@ -42,6 +42,10 @@ def seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 1)
 
 
+def _name(project: Any) -> str:
+    return str(getattr(project, "path_with_namespace", None) or project.get_id())
+
+
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
@@ -104,6 +108,13 @@ class Sources:
         listed = sorted(group.projects.list(get_all=True), key=lambda p: p.path_with_namespace)
         return [client.projects.get(p.id) for p in listed]
 
+    def repo_handles(self) -> list[tuple[str, Any]]:
+        """(path, project) without fetching each project: what the poller needs every second."""
+        client = self.gitlab()
+        group = client.groups.get(self.group_path, lazy=True)
+        listed = sorted(group.projects.list(get_all=True), key=lambda p: p.path_with_namespace)
+        return [(p.path_with_namespace, client.projects.get(p.id, lazy=True)) for p in listed]
+
     def repo(self, path: str) -> Any:
         import gitlab
 
@@ -123,7 +134,7 @@ class Sources:
         try:
             pipeline = project.pipelines.get(pipeline_id)
         except gitlab.GitlabGetError as exc:
-            raise NotFoundError(f"{project.path_with_namespace} has no pipeline {pipeline_id}") from exc
+            raise NotFoundError(f"{_name(project)} has no pipeline {pipeline_id}") from exc
         jobs = sorted(pipeline.jobs.list(get_all=True), key=lambda j: j.id)
         return pipeline, jobs
 
@@ -133,7 +144,7 @@ class Sources:
         try:
             job = project.jobs.get(job_id)
         except gitlab.GitlabGetError as exc:
-            raise NotFoundError(f"{project.path_with_namespace} has no job {job_id}") from exc
+            raise NotFoundError(f"{_name(project)} has no job {job_id}") from exc
         return job, strip_ansi(job.trace().decode("utf-8", "replace"))
 
     # ---- SageMaker pipelines ------------------------------------------------------------------------------
