@@ -22,7 +22,7 @@ bytecode.enable()
 from sandbox import data as data_module  # noqa: E402
 from sandbox.cloud import GROUP_PATH, LocalCloud  # noqa: E402
 from sandbox.console import sources_for  # noqa: E402
-from sandbox.console.progress import watching  # noqa: E402
+from sandbox.console.progress import Progress  # noqa: E402
 from sandbox.lifecycle import ROOT, STAGES, Context, run  # noqa: E402
 from sandbox.report import Report, timeline  # noqa: E402
 
@@ -120,16 +120,24 @@ def main(argv: list[str] | None = None) -> int:
         ctx = Context(cloud=cloud, dataset=dataset, log=log)
         report.project = {"name": ctx.name, "id": ctx.project_id}
         # Pipeline, job and step state changes as they happen, between the stages' own lines.
-        with watching(sources_for(cloud), log):
+        progress = Progress(sources_for(cloud), log).start()
+        try:
             run(ctx, report, until=until)
+        finally:
+            progress.stop(flush=False)
+        progress.tick()  # the last changes, before the timeline
         report.finish()
         print(timeline(report), flush=True)
         report.write(args.report)
         log(f"report: {args.report}")
         if args.keep_up:
             print(access_text(cloud, ctx), flush=True)
-            while not stop.wait(1):
-                pass
+            progress.start()  # what a person starts from the console or GitLab shows here too
+            try:
+                while not stop.wait(1):
+                    pass
+            finally:
+                progress.stop(flush=False)
     except KeyboardInterrupt:
         interrupted = True
         log("stopping the local cloud …")

@@ -7,10 +7,9 @@ nothing changed for `quiet_s` while something runs, it says what is still runnin
 build stage used to be silent for a minute). Tests call `tick()` with a fake clock; `start()` ticks on a
 background thread at `interval_s`.
 
-The lifecycle hooks it in around its stages:
-
-    with watching(sources_for(cloud), ctx.log):
-        run(...)
+`scripts/run-sandbox` (sandbox/__main__.py) runs it around the stages and while `--keep-up` keeps the cloud
+up (so what a person starts from the console shows in the terminal too); `watching()` is the same as a
+context manager.
 """
 
 from __future__ import annotations
@@ -47,11 +46,20 @@ class Progress:
         self._errors: dict[str, str] = {}
         self._last_change = clock()
         self._stop = threading.Event()
+        self._tick_lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     # ---- one poll -----------------------------------------------------------------------------------------
     def tick(self) -> list[str]:
-        """Poll once; emit and return the lines for what changed since the last tick."""
+        """Poll once; emit and return the lines for what changed since the last tick.
+
+        Safe to call from another thread while `start()`'s thread ticks (e.g. at the end of a stage, so its
+        last changes print before its result line): ticks run one at a time.
+        """
+        with self._tick_lock:
+            return self._tick()
+
+    def _tick(self) -> list[str]:
         lines: list[str] = []
         for poll in (self._poll_gitlab, self._poll_sagemaker):
             try:
@@ -157,6 +165,9 @@ class Progress:
 
     # ---- on a thread --------------------------------------------------------------------------------------
     def start(self, interval_s: float = 1.0) -> Progress:
+        """Tick every `interval_s` on a thread until `stop()`; may be started again after a stop."""
+        self._stop.clear()
+
         def loop() -> None:
             while not self._stop.wait(interval_s):
                 self.tick()
@@ -165,11 +176,14 @@ class Progress:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, flush: bool = True) -> None:
+        """End the thread; with `flush`, one last tick so nothing that already happened goes unsaid."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
+        if flush:
+            self.tick()
 
 
 @contextmanager
@@ -178,4 +192,4 @@ def watching(sources: Sources, emit: Callable[[str], None], interval_s: float = 
     try:
         yield progress
     finally:
-        progress.stop()
+        progress.stop(flush=False)

@@ -132,3 +132,22 @@ def test_a_failing_poll_is_reported_and_retried_not_raised(local_aws, gitlab_ser
     assert progress.tick() == ["  (progress: ConnectionError while polling; retrying)"]
     assert progress.tick() == []  # said once, still retried
     assert len(calls) == 2
+
+
+def test_stop_flushes_what_happened_and_the_poller_can_start_again(local_aws, gitlab_server):
+    from .conftest import seed_gitlab
+
+    token, pipeline_id, _ = seed_gitlab(gitlab_server)
+    sources = Sources(aws=local_aws.client, gitlab=lambda: gitlab_server.client(token), group_path=GROUP)
+    progress, printed = make_progress(sources, FakeClock())
+    progress.start(interval_s=3600)  # the thread waits on an event, never ticks within this test
+    progress.stop(flush=True)
+    assert (
+        printed[-1]
+        == f"  gitlab  {PREFIX}-model-build pipeline #{pipeline_id} (push, main): success in 16.0 s"
+    )
+    count = len(printed)
+    progress.start(interval_s=3600)
+    progress.stop(flush=False)
+    assert len(printed) == count
+    assert progress._thread is None
