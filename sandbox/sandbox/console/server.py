@@ -4,7 +4,8 @@ Approving a model deploys it, so the console refuses requests a web page elsewhe
 - the Host header must name the console itself (127.0.0.1 or localhost on its port): a DNS-rebinding page
   on another name cannot read its pages or their per-run token;
 - a POST must carry that per-run token (a hidden form field, compared in constant time) and, when the
-  browser sends Origin (all current browsers do on POST), an Origin of the console itself.
+  browser sends them (current browsers do on POST), an Origin of the console itself and a Sec-Fetch-Site of
+  same-origin (or none: typed by the person).
 Those are OWASP's CSRF defences (synchronizer token + origin check):
 https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html
 Nothing runs until a browser asks, so the console costs the lifecycle nothing when nobody opens it.
@@ -165,11 +166,19 @@ class ConsoleHandler(BaseHTTPRequestHandler):
             raise HttpError(
                 403, f"cross-site request refused (Origin {origin!r}); use the console's own page"
             )
-        if (self.headers.get("Content-Type") or "").split(";")[
-            0
-        ].strip() != "application/x-www-form-urlencoded":
+        # Fetch metadata (https://www.w3.org/TR/fetch-metadata/): browsers say where a request comes from.
+        site = self.headers.get("Sec-Fetch-Site")
+        if site is not None and site not in ("same-origin", "none"):
+            raise HttpError(
+                403, f"cross-site request refused (Sec-Fetch-Site {site}); use the console's own page"
+            )
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if content_type != "application/x-www-form-urlencoded":
             raise HttpError(415, "send the console's form (application/x-www-form-urlencoded)")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise HttpError(400, "Content-Length is not a number") from None
         if length > MAX_BODY:
             raise HttpError(413, f"request body over {MAX_BODY} bytes")
         raw = self.rfile.read(length).decode("utf-8", "replace")

@@ -70,6 +70,7 @@ class Sources:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._local = threading.local()
+        self._metrics: dict[str, dict[str, float]] = {}
 
     def aws(self, service: str) -> Any:
         with self._lock:
@@ -198,17 +199,21 @@ class Sources:
         uri = package.get("ModelMetrics", {}).get("ModelQuality", {}).get("Statistics", {}).get("S3Uri")
         if not uri:
             return {}
+        if uri in self._metrics:  # a report is written once per execution: read it once
+            return self._metrics[uri]
         bucket, _, key = str(uri).removeprefix("s3://").partition("/")
         try:
             report = json.loads(self.aws("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
         except Exception:  # a missing or unreadable report shows as no metrics, not as a broken page
             return {}
         metrics = report.get("regression_metrics", report) if isinstance(report, dict) else {}
-        return {
+        found = {
             name: float(value["value"])
             for name, value in metrics.items()
             if isinstance(value, dict) and isinstance(value.get("value"), int | float)
         }
+        self._metrics[uri] = found
+        return found
 
     def set_approval(self, arn: str, status: str, description: str) -> None:
         if status not in APPROVAL_STATUSES:

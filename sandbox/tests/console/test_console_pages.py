@@ -207,6 +207,10 @@ def test_cross_site_posts_are_refused(seeded, console):
         response = post(console, "/sagemaker/packages/approval", data, origin=None)
         assert response.status_code == 403
         assert "missing or wrong console token" in text(response)
+    # A browser's fetch metadata for a request from another site.
+    response = post(console, "/sagemaker/packages/approval", form, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert "Sec-Fetch-Site cross-site" in text(response)
     # A DNS-rebinding page reaches 127.0.0.1 under its own name: the Host header gives it away.
     response = post(
         console, "/sagemaker/packages/approval", form, headers={"Host": f"rebind.example:{console.port}"}
