@@ -215,7 +215,8 @@ class ConsoleHandler(BaseHTTPRequestHandler):
                     metrics[arn] = sources.package(arn)["Metrics"]
             return pages.execution_page(execution, steps, metrics)
         if path == "/sagemaker/packages":
-            return pages.package_page(sources.package(self._required(query, "arn")), token)
+            package = sources.package(self._required(query, "arn"))
+            return pages.package_page(package, token, gitlab_url=sources.gitlab().url)
         if match := _ENDPOINT.match(path):
             return pages.endpoint_page(sources.endpoint(match["name"]), token)
         if match := _PIPELINE.match(path):

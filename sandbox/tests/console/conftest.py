@@ -47,7 +47,7 @@ OUT = {
 }
 
 
-def definition() -> dict[str, Any]:
+def definition(ci_pipeline_url: str) -> dict[str, Any]:
     return {
         "Version": "2020-12-01",
         "Parameters": [],
@@ -91,7 +91,7 @@ def definition() -> dict[str, Any]:
                 "Arguments": {
                     "ModelPackageGroupName": PREFIX,
                     "ModelApprovalStatus": "PendingManualApproval",
-                    "CustomerMetadataProperties": {"GitCommit": "abc123"},
+                    "CustomerMetadataProperties": {"GitCommit": "abc123", "CiPipelineUrl": ci_pipeline_url},
                     "ModelMetrics": {
                         "ModelQuality": {
                             "Statistics": {
@@ -207,7 +207,9 @@ def seeded(local_aws: Any, gitlab_server: Any) -> Seeded:
     sm.create_model_package_group(ModelPackageGroupName=PREFIX)
     sm.create_pipeline(
         PipelineName=PREFIX,
-        PipelineDefinition=json.dumps(definition()),
+        PipelineDefinition=json.dumps(
+            definition(f"{gitlab_server.url}/{GROUP}/{PREFIX}-model-build/-/pipelines/{pipeline_id}")
+        ),
         RoleArn="arn:aws:iam::123456789012:role/r",
     )
     execution_arn = sm.start_pipeline_execution(PipelineName=PREFIX)["PipelineExecutionArn"]
