@@ -21,6 +21,8 @@ bytecode.enable()
 
 from sandbox import data as data_module  # noqa: E402
 from sandbox.cloud import GROUP_PATH, LocalCloud  # noqa: E402
+from sandbox.console import sources_for  # noqa: E402
+from sandbox.console.progress import Progress  # noqa: E402
 from sandbox.lifecycle import ROOT, STAGES, Context, run  # noqa: E402
 from sandbox.report import Report, timeline  # noqa: E402
 
@@ -63,6 +65,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def access_text(cloud: LocalCloud, ctx: Context) -> str:
     aws = cloud.aws
     return f"""
+Console      {cloud.console.url}/
+             open it in a browser on this machine: the project, both repos' pipelines, jobs and logs,
+             SageMaker executions and steps, the model registry (Approve/Reject), endpoints, notifications
+
 The local cloud is up. Stop it with Ctrl-C (or SIGTERM).
 
 AWS (moto + sandbox extensions)
@@ -109,18 +115,29 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cloud.start()
         cloud.platform_prerequisites(dataset)
-        log(f"local AWS {cloud.aws.endpoint_url} · GitLab {cloud.gitlab_url} · workdir {cloud.workdir}")
+        log(f"console {cloud.console.url}/ · local AWS {cloud.aws.endpoint_url} · GitLab {cloud.gitlab_url}")
+        log(f"workdir {cloud.workdir}")
         ctx = Context(cloud=cloud, dataset=dataset, log=log)
         report.project = {"name": ctx.name, "id": ctx.project_id}
-        run(ctx, report, until=until)
+        # Pipeline, job and step state changes as they happen, between the stages' own lines.
+        progress = Progress(sources_for(cloud), log).start()
+        try:
+            run(ctx, report, until=until)
+        finally:
+            progress.stop(flush=False)
+        progress.tick()  # the last changes, before the timeline
         report.finish()
         print(timeline(report), flush=True)
         report.write(args.report)
         log(f"report: {args.report}")
         if args.keep_up:
             print(access_text(cloud, ctx), flush=True)
-            while not stop.wait(1):
-                pass
+            progress.start()  # what a person starts from the console or GitLab shows here too
+            try:
+                while not stop.wait(1):
+                    pass
+            finally:
+                progress.stop(flush=False)
     except KeyboardInterrupt:
         interrupted = True
         log("stopping the local cloud …")

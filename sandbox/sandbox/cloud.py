@@ -41,6 +41,7 @@ class LocalCloud:
         self.token_secret_arn = ""
         self.person_token = ""
         self._warm_up: threading.Thread | None = None
+        self.console: Any = None  # sandbox.console.Console, started with the cloud
 
     @property
     def gitlab_url(self) -> str:
@@ -74,6 +75,10 @@ class LocalCloud:
         person = state.create_user("ml-engineer", name="ML Engineer")
         state.add_member(self.seed.group, person, MAINTAINER)
         self.person_token = state.create_token(person, name="ml-engineer", scopes=["api"]).value
+        from sandbox.console import Console, sources_for
+
+        # The local web console, as that person; it idles (no polling) until a browser asks.
+        self.console = Console(sources_for(self)).start()
         return self
 
     def platform_prerequisites(self, dataset: data_module.Dataset) -> None:
@@ -96,6 +101,8 @@ class LocalCloud:
         return gitlab.Gitlab(self.gitlab.url, private_token=token or self.person_token, timeout=30)
 
     def stop(self) -> None:
+        if self.console is not None:
+            self.console.stop()
         if self._warm_up is not None:
             self._warm_up.join(timeout=30)  # never end the interpreter in the middle of an import
         if self.runner is not None:
