@@ -25,9 +25,11 @@ from seeder_testkit import (
     PROD_STACK,
     PROJECT_ID,
     REGION,
+    RESPONSE_HOST,
     STAGING_STACK,
     TRIGGER_SECRET,
     FakeContext,
+    environment,
     event,
     properties,
 )
@@ -56,13 +58,19 @@ class Seeder:
     capture: Any
     context_factory: Callable[[float], Any]
     token_secret_arn: str
+    monkeypatch: pytest.MonkeyPatch
+
+    def env(self, **overrides: str) -> None:
+        """Set the seeder function's environment (what the template sets), with ``overrides``."""
+        for key, value in environment(self.gl_server.url, self.token_secret_arn, **overrides).items():
+            self.monkeypatch.setenv(key, value)
 
     @property
     def gl(self) -> gitlab.Gitlab:
         return self.gl_server.client(self.gl_server.admin_token)
 
     def props(self, **overrides: object) -> dict[str, object]:
-        return properties(self.gl_server.url, self.token_secret_arn, **overrides)
+        return properties(**overrides)
 
     def send(
         self,
@@ -81,7 +89,8 @@ class Seeder:
         response = self.capture.responses[-1]
         assert response.method == "PUT"
         assert response.headers.get("Content-Type") == ""
-        assert response.path.startswith("/cfn-response/signed?")
+        assert response.host == RESPONSE_HOST
+        assert response.path.startswith("/arn%3Aaws%3Acloudformation%3A")
         body: dict[str, Any] = response.body
         assert body["StackId"] == ev["StackId"]
         assert body["RequestId"] == ev["RequestId"]
@@ -112,10 +121,14 @@ class Seeder:
 
 
 @pytest.fixture
-def seeder(gitlab_server: Any, cfn_capture: Any, seed_bucket: str) -> Seeder:
+def seeder(
+    gitlab_server: Any, cfn_capture: Any, seed_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> Seeder:
     sm = boto3.client("secretsmanager", region_name=REGION)
     arn = sm.create_secret(Name="sagemaker-gitlab/gitlab-api-token", SecretString=gitlab_server.token)["ARN"]
-    return Seeder(gitlab_server, cfn_capture, FakeContext, arn)
+    made = Seeder(gitlab_server, cfn_capture, FakeContext, arn, monkeypatch)
+    made.env()
+    return made
 
 
 def run_trigger(seeder: Seeder, project_id: int, token: str) -> requests.Response:
@@ -318,12 +331,12 @@ def test_create_with_a_missing_seed_archive_names_the_uri_and_touches_nothing(se
 
 
 def test_create_with_invalid_properties_fails_clearly_and_delete_then_succeeds(seeder: Seeder) -> None:
-    props = seeder.props(RepositoryDeletionPolicy="Shred", ProjectName="")
+    props = seeder.props(RepositoryDeletionPolicy="Shred", SeedCodeBucket="")
     body = seeder.create(props=props)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
-        "invalid properties: ProjectName is required; "
-        "RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete"
+        "invalid properties: RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete; "
+        "SeedCodeBucket is required"
     )
     rollback = seeder.send("Delete", props=props, physical_id=body["PhysicalResourceId"])
     assert rollback["Status"] == "SUCCESS"
@@ -333,7 +346,8 @@ def test_create_with_invalid_properties_fails_clearly_and_delete_then_succeeds(s
 
 
 def test_create_with_an_unknown_group_says_so(seeder: Seeder) -> None:
-    body = seeder.create(props=seeder.props(GitLabGroupPath="ml/nope"))
+    seeder.env(GITLAB_GROUP_PATH="ml/nope")
+    body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"] == "group 'ml/nope' not found or token lacks access"
     assert body["PhysicalResourceId"] == f"gitlab:ml/nope/{BASE}#create-failed"
@@ -529,14 +543,16 @@ def test_update_replaces_a_trigger_someone_deleted(seeder: Seeder) -> None:
     assert run_trigger(seeder, deploy.id, new_token).status_code == 201
 
 
-def test_update_refuses_to_move_the_project(seeder: Seeder) -> None:
+def test_update_refuses_to_move_the_project_to_another_group(seeder: Seeder) -> None:
     assert seeder.create()["Status"] == "SUCCESS"
-    body = seeder.send(
-        "Update", props=seeder.props(ProjectName="other"), old=seeder.props(), physical_id=PHYSICAL_ID
-    )
+    seeder.env(GITLAB_GROUP_PATH="ml/other")
+    body = seeder.send("Update", props=seeder.props(), old=seeder.props(), physical_id=PHYSICAL_ID)
     assert body["Status"] == "FAILED"
     assert body["PhysicalResourceId"] == PHYSICAL_ID
-    assert body["Reason"].startswith("ProjectName, ProjectId and GitLabGroupPath cannot change")
+    assert body["Reason"] == (
+        f"the project's GitLab group cannot change (the repos are at ml/team/{BASE}, the stack now names "
+        "group ml/other); set GitLabGroupPath back or create a new project"
+    )
 
 
 # --- Delete ---------------------------------------------------------------------------------------
@@ -659,13 +675,14 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
     )
 
 
-def test_an_undeliverable_response_fails_the_invocation_so_lambda_retries(seeder: Seeder) -> None:
-    import socket
+def test_an_undeliverable_response_fails_the_invocation_so_lambda_retries(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(request: Any, timeout: float) -> Any:
+        raise OSError("connection refused")
 
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/signed"
-    ev = event("Create", dead, seeder.props(ProjectName=""))
+    monkeypatch.setattr(lifecycle.cfn_response, "_urlopen", unreachable)
+    ev = event("Create", seeder.capture.url, seeder.props(SeedCodeBucket=""))
     with pytest.raises(RuntimeError, match="could not deliver the response to CloudFormation"):
         lifecycle.handle(ev, FakeContext(30), settings=FAST)
 
@@ -700,7 +717,8 @@ def test_a_broken_aws_setup_still_gets_an_answer(seeder: Seeder, monkeypatch: py
 def test_the_lambda_entry_point_answers_cloudformation(seeder: Seeder) -> None:
     from seeder.handler import lambda_handler
 
-    ev = event("Create", seeder.capture.url, seeder.props(GitLabGroupPath="ml/nope"))
+    seeder.env(GITLAB_GROUP_PATH="ml/nope")
+    ev = event("Create", seeder.capture.url, seeder.props())
     lambda_handler(ev, FakeContext(60))
     body = seeder.capture.only().body
     assert body["Status"] == "FAILED"
@@ -709,7 +727,8 @@ def test_the_lambda_entry_point_answers_cloudformation(seeder: Seeder) -> None:
 
 def test_a_missing_gitlab_token_secret_points_at_the_platform_stack(seeder: Seeder) -> None:
     missing = seeder.token_secret_arn.replace("gitlab-api-token", "gone")
-    body = seeder.create(props=seeder.props(GitLabTokenSecretArn=missing))
+    seeder.env(GITLAB_TOKEN_SECRET_ARN=missing)
+    body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"] == f"GitLab token secret {missing} not found; check the platform stack"
 
