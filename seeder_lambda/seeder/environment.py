@@ -45,20 +45,20 @@ def read(env: Mapping[str, str]) -> Environment:
     """The validated configuration, or :class:`SeederError` naming every missing or malformed variable."""
     problems: list[str] = []
 
-    def value(name: str) -> str:
-        text = env.get(name, "").strip()
+    def value(name: str, strip: str = "") -> str:
+        text = env.get(name, "").strip().strip(strip)
         if not text:
             problems.append(f"{name} is not set")
         return text
 
-    url = value(GITLAB_URL).rstrip("/")
+    url = value(GITLAB_URL, "/")
     parsed = urlparse(url)
     if url and (parsed.scheme not in ("https", "http") or not parsed.netloc):
         problems.append(
             f"{GITLAB_URL} '{url[:100]}' is not an http(s) URL such as https://gitlab.example.com"
         )
     secret_arn = value(GITLAB_TOKEN_SECRET_ARN)
-    group = value(GITLAB_GROUP_PATH).strip("/")
+    group = value(GITLAB_GROUP_PATH, "/")
     if group and not all(_GROUP_SEGMENT.match(part) for part in group.split("/")):
         problems.append(f"{GITLAB_GROUP_PATH} '{group[:100]}' is not a GitLab group path such as ml/team")
     name = value(SAGEMAKER_PROJECT_NAME)

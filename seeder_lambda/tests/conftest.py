@@ -7,15 +7,14 @@ import json
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import boto3
 import pytest
@@ -23,6 +22,8 @@ from moto import mock_aws
 
 # The helpers module sits next to this file; make it importable under its unique name.
 sys.path.insert(0, str(Path(__file__).parent))
+# Until the emulator has protected tags of its own (contract C7); a no-op once it does.
+import protected_tags_stub
 from seeder_testkit import (
     BUILD_EXECUTABLE,
     BUILD_KEY,
@@ -30,7 +31,7 @@ from seeder_testkit import (
     DEPLOY_KEY,
     DEPLOY_SEED,
     REGION,
-    RESPONSE_HOST,
+    RESPONSE_HOSTS,
     RESPONSE_URL,
     SEED_BUCKET,
     FakeContext,
@@ -38,6 +39,8 @@ from seeder_testkit import (
 )
 
 from seeder import cfn_response
+
+protected_tags_stub.install()
 
 
 @dataclass
@@ -67,7 +70,7 @@ def cfn_capture(monkeypatch: pytest.MonkeyPatch) -> Iterator[CfnCapture]:
     """CloudFormation's response bucket, as a local HTTP server.
 
     The seeder PUTs to CloudFormation's real URL form (``RESPONSE_URL``); at the seeder's network edge
-    (``cfn_response._urlopen``) this fixture routes that one host to the local server, as a network would,
+    (``cfn_response._urlopen``) this fixture routes CloudFormation's hosts to the local server, as a network would,
     and records every URL the seeder opens. Any other host is refused, so a test sees an attempt to answer
     elsewhere instead of it reaching the internet.
     """
@@ -104,10 +107,10 @@ def cfn_capture(monkeypatch: pytest.MonkeyPatch) -> Iterator[CfnCapture]:
         url = request.full_url
         capture.attempted.append(url)
         parts = urllib.parse.urlsplit(url)
-        if parts.hostname != RESPONSE_HOST:
+        if parts.hostname not in RESPONSE_HOSTS:
             raise urllib.error.URLError(f"test network: no route to {parts.hostname}")
         hosts.append(parts.hostname)
-        routed = urllib.request.Request(
+        routed = urllib.request.Request(  # noqa: S310 - loopback test server
             local + urllib.parse.urlunsplit(("", "", parts.path, parts.query, "")),
             data=request.data,
             method=request.get_method(),

@@ -96,6 +96,12 @@ DEPLOY_VARIABLES = {
 STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/SC-{ACCOUNT}-pp-x/11111111-2222"
 # CloudFormation's real response URL form (seeder.event_guard); conftest routes this host to a local server.
 RESPONSE_HOST = "cloudformation-custom-resource-response-useast1.s3.amazonaws.com"
+# The same bucket on S3's Regional endpoints (sources: seeder.event_guard's docstring).
+RESPONSE_HOSTS = (
+    RESPONSE_HOST,
+    "cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com",
+    "cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com",
+)
 RESPONSE_URL = (
     f"https://{RESPONSE_HOST}/arn%3Aaws%3Acloudformation%3A{REGION}%3A{ACCOUNT}%3Astack/SC-x/11111111-2222"
     "%7CGitLabRepositories%7Creq?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"

@@ -34,7 +34,7 @@ from seeder_testkit import (
     properties,
 )
 
-from seeder import lifecycle
+from seeder import deploy_stacks, lifecycle, seed_archive
 from seeder.settings import Settings
 
 BUILD_PATH = f"ml/team/{BASE}-model-build"
@@ -121,9 +121,7 @@ class Seeder:
 
 
 @pytest.fixture
-def seeder(
-    gitlab_server: Any, cfn_capture: Any, seed_bucket: str, monkeypatch: pytest.MonkeyPatch
-) -> Seeder:
+def seeder(gitlab_server: Any, cfn_capture: Any, seed_bucket: str, monkeypatch: pytest.MonkeyPatch) -> Seeder:
     sm = boto3.client("secretsmanager", region_name=REGION)
     arn = sm.create_secret(Name="sagemaker-gitlab/gitlab-api-token", SecretString=gitlab_server.token)["ARN"]
     made = Seeder(gitlab_server, cfn_capture, FakeContext, arn, monkeypatch)
@@ -224,13 +222,16 @@ def test_create_api_call_count_has_a_ceiling(seeder: Seeder) -> None:
     assert seeder.create()["Status"] == "SUCCESS"
     calls = [r.endpoint for r in seeder.gl_server.requests()]
     variables = len(BUILD_VARIABLES) + len(DEPLOY_VARIABLES)
-    # 1 group lookup + 2 project creations + 1 per variable + 1 trigger + 2 commits; nothing else.
+    # 1 group lookup + 2 project creations + 1 deploy repo setting + 1 protected tag + 1 per variable
+    # + 1 trigger + 2 commits; nothing else (no resource group exists before the first pipeline).
     assert calls.count("GET /groups/:id") == 1
     assert calls.count("POST /projects") == 2
+    assert calls.count("PUT /projects/:id") == 1
+    assert calls.count("POST /projects/:id/protected_tags") == 1
     assert calls.count("POST /projects/:id/variables") == variables
     assert calls.count("POST /projects/:id/triggers") == 1
     assert calls.count("POST /projects/:id/repository/commits") == 2
-    assert len(calls) == 6 + variables == 26
+    assert len(calls) == 8 + variables == 28
 
 
 # --- retried and failed Create --------------------------------------------------------------------
@@ -463,13 +464,13 @@ def test_deadline_guard_answers_when_the_work_itself_hangs(
 ) -> None:
     import time
 
-    real_download = lifecycle.seed_archive.download
+    real_download = seed_archive.download
 
     def slow_download(*args: Any) -> bytes:
         time.sleep(3.5)  # e.g. a stuck S3 read that no retry loop controls
         return real_download(*args)
 
-    monkeypatch.setattr(lifecycle.seed_archive, "download", slow_download)
+    monkeypatch.setattr(seed_archive, "download", slow_download)
     context = FakeContext(3.0)
     ev = event("Create", seeder.capture.url, seeder.props())
     lifecycle.handle(ev, context, settings=Settings(reserve_seconds=1.0, guard_seconds=1.0))
@@ -526,6 +527,9 @@ def test_update_reconciles_variables_and_keeps_commits_and_trigger(seeder: Seede
     assert sorted(writes) == [
         "DELETE /projects/:id/variables/:key",
         "POST /projects/:id/variables",
+        "PUT /projects/:id",  # ci_pipeline_variables_minimum_override_role (C2)
+        "PUT /projects/:id/resource_groups/:key",  # staging: no pipeline yet, so 404
+        "PUT /projects/:id/resource_groups/:key",  # production: likewise
         "PUT /projects/:id/variables/:key",
     ]
 
@@ -636,13 +640,13 @@ def test_delete_fails_clearly_when_a_deploy_stack_cannot_be_deleted(
     assert seeder.create()["Status"] == "SUCCESS"
     cfn = boto3.client("cloudformation", region_name=REGION)
     cfn.create_stack(StackName=STAGING_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
-    real = lifecycle.deploy_stacks._status
+    real = deploy_stacks._status
 
     def stuck(client: Any, name: str) -> str | None:
         status = real(client, name)
         return "DELETE_FAILED" if name == STAGING_STACK and status is None else status
 
-    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", stuck)
+    monkeypatch.setattr(deploy_stacks, "_status", stuck)
     body = seeder.send("Delete", physical_id=PHYSICAL_ID)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
@@ -656,7 +660,7 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
     assert seeder.create()["Status"] == "SUCCESS"
     cfn = boto3.client("cloudformation", region_name=REGION)
     cfn.create_stack(StackName=PROD_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
-    real = lifecycle.deploy_stacks._status
+    real = deploy_stacks._status
     started: list[str] = []
 
     def slow(client: Any, name: str) -> str | None:
@@ -666,7 +670,7 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
             return "DELETE_IN_PROGRESS" if len(started) > 1 else status
         return status
 
-    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", slow)
+    monkeypatch.setattr(deploy_stacks, "_status", slow)
     body = seeder.send("Delete", physical_id=PHYSICAL_ID, seconds=6.0)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
@@ -803,3 +807,40 @@ def test_update_leaves_variables_people_scoped_to_an_environment_alone(seeder: S
         ("BUILD_ROLE_ARN", "production"): "theirs-prod",
         ("INPUT_DATA_URL", "production"): "theirs-data",
     }
+
+
+# --- deploy repo settings (C1, C2, issue 10.7) ----------------------------------------------------
+
+
+def test_create_protects_prod_tags_for_maintainers_only(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    tag = seeder.project(DEPLOY_PATH).protectedtags.get("prod-*")
+    assert [level["access_level"] for level in tag.create_access_levels] == [40]
+
+
+def test_a_retried_create_keeps_the_tag_protection_it_made(seeder: Seeder) -> None:
+    server = seeder.gl_server
+    server.inject("POST /projects/:id/repository/commits", 500, times=None)
+    server.inject("DELETE /projects/:id", 500, times=None)
+    assert seeder.create()["Status"] == "FAILED"  # leaves both repos, the tag protection included
+    server.clear_faults()
+    server.clear_log()
+    assert seeder.create()["Status"] == "SUCCESS"
+    calls = [r.endpoint for r in server.requests()]
+    assert "POST /projects/:id/protected_tags" not in calls
+    assert calls.count("GET /projects/:id/protected_tags/:name") == 1
+
+
+def test_update_orders_the_resource_groups_a_pipeline_has_made(seeder: Seeder) -> None:
+    from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
+
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    # The first staging pipeline creates the group, in GitLab's default mode.
+    ensure_resource_group(seeder.gl_server.state, seeder.gl_server.state.projects[deploy.id], "staging")
+    assert deploy.resource_groups.get("staging").process_mode == "unordered"
+    body = seeder.send("Update", props=seeder.props(), old=seeder.props(), physical_id=PHYSICAL_ID)
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert deploy.resource_groups.get("staging").process_mode == "oldest_first"
+    with pytest.raises(gitlab.exceptions.GitlabGetError):
+        deploy.resource_groups.get("production")  # no prod pipeline yet: GitLab has no such group
