@@ -22,8 +22,6 @@ from moto import mock_aws
 
 # The helpers module sits next to this file; make it importable under its unique name.
 sys.path.insert(0, str(Path(__file__).parent))
-# Until the emulator has protected tags of its own (contract C7); a no-op once it does.
-import protected_tags_stub
 from seeder_testkit import (
     BUILD_EXECUTABLE,
     BUILD_KEY,
@@ -39,8 +37,6 @@ from seeder_testkit import (
 )
 
 from seeder import cfn_response
-
-protected_tags_stub.install()
 
 
 @dataclass
