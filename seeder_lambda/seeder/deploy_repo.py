@@ -64,6 +64,13 @@ def _is_strict(protected: Any) -> bool:
     )
 
 
+def _existing(manager: Any) -> Any:
+    try:
+        return manager.get(PROD_TAG_PATTERN)
+    except gitlab.exceptions.GitlabGetError:
+        return None
+
+
 def protect_prod_tags(gl: GitLabOps, repo: Repo, fresh: bool) -> None:
     """Protect ``prod-*`` for Maintainers; keep a protection people made stricter (or looser, with a warning)."""
     manager = gl.gl.projects.get(repo.id, lazy=True).protectedtags
@@ -88,9 +95,9 @@ def protect_prod_tags(gl: GitLabOps, repo: Repo, fresh: bool) -> None:
         try:
             manager.create({"name": PROD_TAG_PATTERN, "create_access_level": MAINTAINER_ACCESS})
         except gitlab.exceptions.GitlabCreateError as exc:
-            # GitLab answers 409 "Protected tag 'prod-*' has already been taken" to a retried POST whose
-            # first attempt had succeeded.
-            if exc.response_code != 409:
+            # A retried POST whose first attempt had landed: GitLab answers 422 {"message": ["Name has
+            # already been taken"]} (lib/api/protected_tags.rb). Done if the protection is there.
+            if exc.response_code != 422 or _existing(manager) is None:
                 raise
     logs.log("tags.protected", path=repo.full_path, pattern=PROD_TAG_PATTERN, create=MAINTAINER_ACCESS)
 

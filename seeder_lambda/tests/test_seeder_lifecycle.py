@@ -844,3 +844,18 @@ def test_update_orders_the_resource_groups_a_pipeline_has_made(seeder: Seeder) -
     assert deploy.resource_groups.get("staging").process_mode == "oldest_first"
     with pytest.raises(gitlab.exceptions.GitlabGetError):
         deploy.resource_groups.get("production")  # no prod pipeline yet: GitLab has no such group
+
+
+def test_protecting_prod_tags_again_after_a_landed_post_succeeds(seeder: Seeder) -> None:
+    # A retried POST whose first attempt landed (GitLab: 422 "Name has already been taken").
+    from seeder import deploy_repo
+    from seeder.gitlab_ops import GitLabOps, Repo
+    from seeder.retry import RetryingSession
+
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    session = RetryingSession(lifecycle.Deadline(30.0, reserve=0.0), 2.0, 0.05, 0.2, 2)
+    ops = GitLabOps(seeder.gl_server.url, seeder.gl_server.token, session, seeder.token_secret_arn)
+    repo = Repo(deploy.id, DEPLOY_PATH, "", "", "", False, False)
+    deploy_repo.protect_prod_tags(ops, repo, fresh=True)
+    assert [t.name for t in deploy.protectedtags.list(all=True)] == ["prod-*"]
