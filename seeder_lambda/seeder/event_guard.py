@@ -13,13 +13,13 @@ CloudFormation's response URLs are pre-signed PUT URLs into the AWS-owned bucket
 ``cloudformation-custom-resource-response-<region without dashes>`` of the stack's Region ("When using
 custom resources, AWS Region names don't contain dashes. For example, uswest2":
 https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-vpce-bucketnames.html), addressed
-virtual-hosted style on S3's global or Regional endpoint, e.g.
-``https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3Acloudformation...``,
-``https://cloudformation-custom-resource-response-euwest1.s3-eu-west-1.amazonaws.com/...`` (the request
-samples of aws-lambda-powertools-python and of aws-cloudformation/custom-resource-helper's tests, which
-record real events) and ``...-useast1.s3.us-east-1.amazonaws.com/...`` (S3's ``s3.<region>`` endpoint
-form: https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html). China Regions use
-``amazonaws.com.cn``. Nothing else is accepted: no other bucket, Region, port, user info or plain http.
+virtual-hosted style on S3's global or Regional endpoint. Events recorded from real stacks (kept in public
+projects' tests) show ``https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/arn%3Aaws%3A
+cloudformation...`` for us-east-1 and S3's legacy dash-Regional form elsewhere, e.g.
+``...-euwest1.s3-eu-west-1.amazonaws.com/...`` and ``...-apnortheast1.s3-ap-northeast-1.amazonaws.com/...``;
+S3's current Regional form ``<bucket>.s3.<region>.amazonaws.com``
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html) is accepted too. China Regions
+use ``amazonaws.com.cn``. Nothing else is accepted: no other bucket, Region, port, user info or plain http.
 """
 
 from __future__ import annotations
