@@ -23,7 +23,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from . import gitrepo
+from . import gitrepo, pipeline_variables
 from .errors import ApiError, bad_request, forbidden, invalid, not_found
 from .pipeline_start import ci_config_path, start_push_pipeline, workflow_allows
 from .routing import Ctx, as_bool, json_response, paginate, paginated, route
@@ -175,6 +175,10 @@ def create_project(ctx: Ctx) -> Response:
         # Projects::CreateService reports a namespace the user may not create in as a validation error.
         raise invalid({"namespace": ["is not valid"]})
     settings = {k: ctx.params[k] for k in SETTINGS if k in ctx.params}
+    if pipeline_variables.SETTING in ctx.params:
+        settings[pipeline_variables.SETTING] = pipeline_variables.check_value(
+            ctx.params[pipeline_variables.SETTING]
+        )
     project = ctx.state.create_project(
         name=name,
         path=path,
@@ -212,6 +216,11 @@ def update_project(ctx: Ctx) -> Response:
         raise forbidden()
     state = ctx.state
     with state.lock:
+        # Projects::UpdateService validates before it changes anything: a refused PUT changes nothing.
+        new_role = None
+        if pipeline_variables.SETTING in ctx.params:
+            new_role = pipeline_variables.check_value(ctx.params[pipeline_variables.SETTING])
+            pipeline_variables.check_change(project, new_role, _level(ctx, project))
         if "name" in ctx.params or "path" in ctx.params:
             name, path = ctx.str_param("name", project.name), ctx.str_param("path", project.path)
             siblings = [
@@ -242,6 +251,8 @@ def update_project(ctx: Ctx) -> Response:
         for key in SETTINGS:
             if key in ctx.params:
                 project.settings[key] = ctx.params[key]
+        if new_role is not None:
+            project.settings[pipeline_variables.SETTING] = new_role
         project.last_activity_at = now()
     return json_response(200, project_json(state, project))
 
@@ -282,6 +293,10 @@ def delete_project(ctx: Ctx) -> Response:
     else:
         state.delete_project(project)
     return json_response(202, {"message": "202 Accepted"})
+
+
+def _level(ctx: Ctx, project: Project) -> int:
+    return ctx.state.access_level(ctx.current_user(), ctx.state.groups[project.namespace_id])
 
 
 # ---- repository ------------------------------------------------------------------------------------------
@@ -716,6 +731,8 @@ def create_pipeline(ctx: Ctx) -> Response:
     if project.archived:
         raise forbidden()
     variables = _pipeline_variables(ctx.params.get("variables"), as_list=True)
+    if variables:
+        pipeline_variables.refuse_unless_allowed(project, _level(ctx, project))
     pipeline = _start_pipeline(ctx, project, "api", variables)
     return json_response(201, pipeline_json(ctx.state, pipeline))
 
@@ -741,6 +758,9 @@ def trigger_pipeline(ctx: Ctx) -> Response:
         raise forbidden()
     ctx.user = owner
     variables = _pipeline_variables(ctx.params.get("variables"), as_list=False)
+    # Every trigger carries TRIGGER_PAYLOAD, a pipeline variable, so the owner's role decides even without
+    # `variables` (pipeline_variables.py, gitlab issue 557381).
+    pipeline_variables.refuse_unless_allowed(project, _level(ctx, project))
     trigger.last_used = now()
     pipeline = _start_pipeline(ctx, project, "trigger", variables)
     return json_response(201, pipeline_json(ctx.state, pipeline))

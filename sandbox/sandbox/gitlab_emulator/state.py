@@ -48,6 +48,7 @@ from .models import (
     iso,
     now,
 )
+from .pipeline_variables import SELF_MANAGED, SETTING, default_role
 from .runner import PipelineRunner, RecordingRunner
 
 # The records moved to models.py; importing them from here stays supported.
@@ -78,7 +79,12 @@ __all__ = [
 class EmulatorState:
     """All emulator data; thread-safe through ``self.lock``."""
 
-    def __init__(self, data_dir: Path, runner: PipelineRunner | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, runner: PipelineRunner | None = None, *, flavor: str = SELF_MANAGED
+    ) -> None:
+        # "gitlab.com" or "self-managed": the defaults GitLab gives new projects (pipeline_variables.py).
+        self.flavor = flavor
+        default_role(flavor)  # refuse an unknown flavor now, not at the first project
         self.data_dir = Path(data_dir)
         (self.data_dir / "repos").mkdir(parents=True, exist_ok=True)
         self.runner: PipelineRunner = runner or RecordingRunner()
@@ -281,7 +287,7 @@ class EmulatorState:
                 created_at=now(),
                 repo=self.data_dir / "repos" / f"{project_id}.git",
                 creator_id=creator.id,
-                settings=dict(settings or {}),
+                settings={SETTING: default_role(self.flavor), **(settings or {})},
             )
             project.last_activity_at = project.created_at
             gitrepo.init_bare(project.repo, default_branch)
