@@ -41,7 +41,19 @@ def restrict_pipeline_variables(gl: GitLabOps, repo: Repo) -> None:
     """Only Maintainers (and the trigger token's owner) may set pipeline variables."""
     setting = "ci_pipeline_variables_minimum_override_role"
     with gl.call(f"set {setting} of {repo.full_path}"):
-        reply = gl.gl.projects.update(repo.id, {setting: PIPELINE_VARIABLES_ROLE})
+        try:
+            reply = gl.gl.projects.update(repo.id, {setting: PIPELINE_VARIABLES_ROLE})
+        except gitlab.exceptions.GitlabUpdateError as exc:
+            # Projects::UpdateService: only an Owner may change the setting away from no_one_allowed
+            # (GitLab.com's default) or owner; GitLab answers 400 "Changing the ... is not allowed".
+            if exc.response_code == 400 and "not allowed" in str(exc.error_message):
+                raise SeederError(
+                    f"the GitLab token needs the Owner role to set {setting} of {repo.full_path} to "
+                    f"{PIPELINE_VARIABLES_ROLE} (GitLab.com's default for new projects, no_one_allowed, "
+                    "refuses the approval trigger and only an Owner may change it); store a group access "
+                    f"token with the Owner role in secret {gl.token_secret_arn}"
+                ) from None
+            raise
     echoed = reply.get(setting) if isinstance(reply, dict) else None
     if echoed is None:
         # GitLab before 17.1 has no such setting: its older default lets Developers set variables.

@@ -87,6 +87,7 @@ class GitLabOps:
         """``role``: the role the token needs for this project's deletion policy, named in 401/403 fixes."""
         self.url = url
         self.session = session
+        self.token_secret_arn = token_secret_arn
         self._secret_arn = token_secret_arn
         self._role = role
         self.gl = gitlab.Gitlab(

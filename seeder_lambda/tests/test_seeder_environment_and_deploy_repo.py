@@ -99,6 +99,7 @@ class FakeGitLab:
 def _ops(echo: dict[str, Any]) -> GitLabOps:
     ops = GitLabOps.__new__(GitLabOps)  # only .gl and .call are used; no HTTP session needed
     ops.url, ops._secret_arn, ops._role = "https://gitlab.example.com", "arn:secret", "Owner"
+    ops.token_secret_arn = "arn:secret"
     ops.gl = FakeGitLab(echo)  # type: ignore[assignment]
     return ops
 

@@ -859,3 +859,31 @@ def test_protecting_prod_tags_again_after_a_landed_post_succeeds(seeder: Seeder)
     repo = Repo(deploy.id, DEPLOY_PATH, "", "", "", False, False)
     deploy_repo.protect_prod_tags(ops, repo, fresh=True)
     assert [t.name for t in deploy.protectedtags.list(all=True)] == ["prod-*"]
+
+
+def test_on_gitlab_com_the_seeder_lets_the_approval_trigger_through(seeder: Seeder) -> None:
+    # GitLab.com gives new projects no_one_allowed (issue 10.2): without the setting the trigger is a 400.
+    seeder.gl_server.state.flavor = "gitlab.com"
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    assert deploy.ci_pipeline_variables_minimum_override_role == "maintainer"
+    assert seeder.project(BUILD_PATH).ci_pipeline_variables_minimum_override_role == "no_one_allowed"
+    reply = run_trigger(seeder, deploy.id, seeder.secret()["token"])
+    assert reply.status_code == 201, reply.text
+
+
+def test_on_gitlab_com_a_maintainer_token_is_told_to_use_an_owner_token(seeder: Seeder) -> None:
+    seeder.gl_server.state.flavor = "gitlab.com"
+    maintainer = seeder.gl_server.make_token(access_level=40)
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=seeder.token_secret_arn, SecretString=maintainer.value
+    )
+    body = seeder.create(props=seeder.props(RepositoryDeletionPolicy="Retain"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"the GitLab token needs the Owner role to set ci_pipeline_variables_minimum_override_role of "
+        f"{DEPLOY_PATH} to maintainer (GitLab.com's default for new projects, no_one_allowed, refuses the "
+        "approval trigger and only an Owner may change it); store a group access token with the Owner role "
+        f"in secret {seeder.token_secret_arn}; could not remove {BUILD_PATH}, {DEPLOY_PATH} (the rollback "
+        "retries)"  # a Maintainer cannot delete projects either: the Owner token fixes both
+    )
