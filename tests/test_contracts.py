@@ -220,3 +220,39 @@ def test_the_template_pins_the_project_id_to_studios_format() -> None:
             candidate
         )
     assert not pattern.fullmatch("abcdefghijkl")
+
+
+def test_the_seeder_reads_exactly_the_environment_the_template_sets(resources: dict[str, Any]) -> None:
+    # Contract C3: the platform values and the project's identity reach the seeder through its own
+    # environment only, and the custom resource no longer carries them.
+    from seeder import environment
+
+    variables = resources["SeederFunction"]["Properties"]["Environment"]["Variables"]
+    assert set(variables) == set(environment.VARIABLES)
+    assert variables[environment.GITLAB_GROUP_PATH] == GROUP
+    assert variables[environment.SAGEMAKER_PROJECT_NAME] == N
+    assert variables[environment.SAGEMAKER_PROJECT_ID] == PID
+    assert variables[environment.PROJECT_STACK_ID] == "<AWS::StackId>"
+    (props,) = _of_type(resources, "Custom::GitLabRepositories")
+    assert not {"GitLabUrl", "GitLabTokenSecretArn", "GitLabGroupPath"} & set(props)
+
+
+def test_the_seeder_protects_the_tags_the_prod_role_trusts(resources: dict[str, Any]) -> None:
+    # Contract C1: the prod trust's ref pattern is the tag pattern only Maintainers may create.
+    from seeder import deploy_repo
+
+    trust = json.loads(resources["DeployProdRole"]["Properties"]["AssumeRolePolicyDocument"])
+    (statement,) = trust["Statement"]
+    (subject,) = statement["Condition"]["StringLike"].values()
+    assert subject.endswith(f":ref_type:tag:ref:{deploy_repo.PROD_TAG_PATTERN}")
+    assert deploy_repo.MAINTAINER_ACCESS == 40  # GitLab's Maintainer access level
+
+
+def test_the_seeder_orders_the_resource_groups_the_deploy_repo_uses() -> None:
+    import yaml
+
+    from seeder import deploy_repo
+
+    ci = yaml.safe_load((ROOT / "seed_deploy_repo" / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    used = {job["resource_group"] for job in ci.values() if isinstance(job, dict) and "resource_group" in job}
+    assert used == set(deploy_repo.RESOURCE_GROUPS)

@@ -87,6 +87,7 @@ class GitLabOps:
         """``role``: the role the token needs for this project's deletion policy, named in 401/403 fixes."""
         self.url = url
         self.session = session
+        self.token_secret_arn = token_secret_arn
         self._secret_arn = token_secret_arn
         self._role = role
         self.gl = gitlab.Gitlab(
@@ -122,7 +123,7 @@ class GitLabOps:
         return exc
 
     @contextmanager
-    def _call(self, doing: str, not_found: str | None = None, forbidden: str | None = None) -> Iterator[None]:
+    def call(self, doing: str, not_found: str | None = None, forbidden: str | None = None) -> Iterator[None]:
         try:
             yield
         except (gitlab.exceptions.GitlabError, requests.RequestException) as exc:
@@ -132,7 +133,7 @@ class GitLabOps:
 
     def group_id(self, group_path: str) -> int:
         problem = f"group '{group_path}' not found or token lacks access"
-        with self._call(f"read group '{group_path}'", not_found=problem, forbidden=problem):
+        with self.call(f"read group '{group_path}'", not_found=problem, forbidden=problem):
             return int(self.gl.groups.get(group_path, lazy=False).id)
 
     def find_repo_or_none(self, full_path: str) -> Repo | None:
@@ -187,14 +188,14 @@ class GitLabOps:
 
     def archive(self, repo: Repo) -> None:
         owner = f"the GitLab token needs the Owner role to archive {repo.full_path} (403); use an Owner token or RepositoryDeletionPolicy Retain"
-        with self._call(f"archive project {repo.full_path}", forbidden=owner):
+        with self.call(f"archive project {repo.full_path}", forbidden=owner):
             self.gl.projects.get(repo.id, lazy=True).archive()
         logs.log("repo.archived", path=repo.full_path, id=repo.id)
 
     def delete(self, repo: Repo, permanently: bool) -> None:
         """Delete the project. ``permanently`` skips GitLab's delayed deletion so the path is free again."""
         owner = f"the GitLab token needs the Owner role to delete {repo.full_path} (403); use an Owner token or RepositoryDeletionPolicy Retain"
-        with self._call(f"delete project {repo.full_path}", forbidden=owner):
+        with self.call(f"delete project {repo.full_path}", forbidden=owner):
             try:
                 self.gl.projects.delete(repo.id)
             except gitlab.exceptions.GitlabDeleteError as exc:
@@ -210,7 +211,7 @@ class GitLabOps:
             # Where deletion was immediate the project is already gone.
             current = self.find_repo_or_none(str(repo.id))
             if current is not None:
-                with self._call(f"permanently delete project {current.full_path}", forbidden=owner):
+                with self.call(f"permanently delete project {current.full_path}", forbidden=owner):
                     self.gl.http_delete(
                         f"/projects/{repo.id}",
                         query_data={"permanently_remove": "true", "full_path": current.full_path},
@@ -225,7 +226,7 @@ class GitLabOps:
         GitLab keys variables by name *and* environment scope; ones people scoped to an environment
         (e.g. ``AWS_REGION`` for ``production``) are theirs and stay untouched.
         """
-        with self._call(f"list CI/CD variables of {repo.full_path}"):
+        with self.call(f"list CI/CD variables of {repo.full_path}"):
             found = self.gl.projects.get(repo.id, lazy=True).variables.list(iterator=True)
             return {
                 str(v.key): Variable(
@@ -243,7 +244,7 @@ class GitLabOps:
         manager = self.gl.projects.get(repo.id, lazy=True).variables
         for change in changes:
             doing = f"{change.action} CI/CD variable {change.key} of {repo.full_path}"
-            with self._call(doing):
+            with self.call(doing):
                 if change.action == "delete":
                     try:
                         manager.delete(change.key, query_data=_OUR_SCOPE)
@@ -289,7 +290,7 @@ class GitLabOps:
         """Push the seed as one commit creating ``main``; a repeat after an applied attempt is a no-op."""
         project = self.gl.projects.get(repo.id, lazy=True)
         try:
-            with self._call(f"commit the seed code to {repo.full_path}"):
+            with self.call(f"commit the seed code to {repo.full_path}"):
                 commit = project.commits.create(
                     {"branch": names.DEFAULT_BRANCH, "commit_message": message, "actions": actions}
                 )
@@ -315,7 +316,7 @@ class GitLabOps:
     # --- pipeline trigger tokens -------------------------------------------------------------------
 
     def _our_triggers(self, repo: Repo, description: str) -> list[Any]:
-        with self._call(f"list pipeline triggers of {repo.full_path}"):
+        with self.call(f"list pipeline triggers of {repo.full_path}"):
             triggers = self.gl.projects.get(repo.id, lazy=True).triggers.list(iterator=True)
             return [t for t in triggers if t.attributes.get("description") == description]
 
@@ -328,7 +329,7 @@ class GitLabOps:
         existing = self._our_triggers(repo, description) if look else []
         keep = next((t for t in existing if keep_token and t.attributes.get("token") == keep_token), None)
         if keep is None:
-            with self._call(f"create the pipeline trigger of {repo.full_path}"):
+            with self.call(f"create the pipeline trigger of {repo.full_path}"):
                 created = self.gl.projects.get(repo.id, lazy=True).triggers.create(
                     {"description": description}
                 )
@@ -350,7 +351,7 @@ class GitLabOps:
         return len(stale)
 
     def _delete_trigger(self, repo: Repo, trigger: Any) -> None:
-        with self._call(f"delete a pipeline trigger of {repo.full_path}"):
+        with self.call(f"delete a pipeline trigger of {repo.full_path}"):
             try:
                 trigger.delete()
             except gitlab.exceptions.GitlabDeleteError as exc:

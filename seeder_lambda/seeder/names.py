@@ -1,30 +1,39 @@
-"""Names and markers derived from the project (README "Contracts between the parts")."""
+"""The seeder's own names and markers; the names shared with other parts come from :mod:`contracts.names`."""
 
 from __future__ import annotations
 
-BUILD = "build"
-DEPLOY = "deploy"
-REPO_KINDS = (BUILD, DEPLOY)
-DEFAULT_BRANCH = "main"
+from contracts.names import (
+    BUILD,
+    DEFAULT_BRANCH,
+    DEPLOY,
+    REPO_KINDS,
+    base_name,
+    project_tags,
+    repo_full_path,
+    repo_name,
+)
+
+__all__ = [
+    "BUILD",
+    "DEFAULT_BRANCH",
+    "DEPLOY",
+    "FAILED_CREATE_SUFFIX",
+    "INVALID_PHYSICAL_ID",
+    "REPO_KINDS",
+    "base_name",
+    "ownership_marker",
+    "physical_id",
+    "project_tags",
+    "repo_description",
+    "repo_full_path",
+    "repo_name",
+    "trigger_description",
+]
 
 # Suffix of the PhysicalResourceId we answer when a Create fails. CloudFormation then sends a Delete with
-# it during rollback, which tells Delete that nobody ever received these repos (see lifecycle.delete).
+# it during rollback, which tells Delete that nobody ever received these repos (see seeder.delete).
 FAILED_CREATE_SUFFIX = "#create-failed"
 INVALID_PHYSICAL_ID = "gitlab:invalid-properties"
-
-
-def base_name(project_name: str, project_id: str) -> str:
-    """``N-I``: the model package group, the SageMaker pipeline and the repos' common prefix."""
-    return f"{project_name}-{project_id}"
-
-
-def repo_name(project_name: str, project_id: str, kind: str) -> str:
-    """``N-I-model-build`` / ``N-I-model-deploy``, used as both name and explicit path."""
-    return f"{base_name(project_name, project_id)}-model-{kind}"
-
-
-def repo_full_path(group_path: str, project_name: str, project_id: str, kind: str) -> str:
-    return f"{group_path}/{repo_name(project_name, project_id, kind)}"
 
 
 def physical_id(group_path: str, project_name: str, project_id: str) -> str:
@@ -51,10 +60,3 @@ def repo_description(project_name: str, project_id: str, kind: str) -> str:
 def trigger_description(project_id: str) -> str:
     """Description of the deploy repo's pipeline trigger; identifies the triggers the seeder manages."""
     return f"SageMaker model approval trigger {ownership_marker(project_id)}"
-
-
-def project_tags(project_name: str, project_id: str) -> list[dict[str, str]]:
-    return [
-        {"Key": "sagemaker:project-name", "Value": project_name},
-        {"Key": "sagemaker:project-id", "Value": project_id},
-    ]

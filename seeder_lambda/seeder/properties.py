@@ -1,4 +1,8 @@
-"""Parse and validate the custom resource properties into a typed value (README contract)."""
+"""Parse and validate the custom resource properties into a typed value (README contract).
+
+The platform values (GitLab URL, token secret, group) are not properties: they come from the function's
+environment (:mod:`seeder.environment`); an event that carries ``GitLab*`` keys has them ignored.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import urlparse
 
+from contracts.names import PROJECT_ID_PATTERN, PROJECT_NAME_MAX, PROJECT_NAME_PATTERN
 from seeder.errors import SeederError
 
-# SageMaker's own patterns for the two Studio parameters.
-_PROJECT_NAME = re.compile(r"^[a-zA-Z](-*[a-zA-Z0-9])*$")
-_PROJECT_ID = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 # GitLab's rule for CI/CD variable keys.
 _VARIABLE_KEY = re.compile(r"^[a-zA-Z0-9_]{1,255}$")
-_GROUP_SEGMENT = re.compile(r"^[a-zA-Z0-9_.][a-zA-Z0-9_.-]*$")
 
 
 class DeletionPolicy(StrEnum):
@@ -29,9 +29,6 @@ class DeletionPolicy(StrEnum):
 class SeederProperties:
     project_name: str
     project_id: str
-    gitlab_url: str
-    token_secret_arn: str
-    group_path: str
     deletion_policy: DeletionPolicy
     seed_bucket: str
     seed_build_key: str
@@ -100,19 +97,10 @@ class _Collector:
 def parse_properties(raw: Mapping[str, Any]) -> SeederProperties:
     """Return the typed properties or raise :class:`SeederError` naming every invalid property."""
     c = _Collector(raw)
-    project_name = c.text("ProjectName", _PROJECT_NAME, " (1-32 letters, digits and hyphens)", 32)
-    project_id = c.text("ProjectId", _PROJECT_ID, " (up to 20 letters, digits and hyphens)", 20)
-    gitlab_url = c.text("GitLabUrl").rstrip("/")
-    if gitlab_url:
-        parsed = urlparse(gitlab_url)
-        if parsed.scheme not in ("https", "http") or not parsed.netloc:
-            c.problems.append(
-                f"GitLabUrl '{gitlab_url[:100]}' must be an http(s) URL such as https://gitlab.example.com"
-            )
-    token_secret_arn = c.text("GitLabTokenSecretArn")
-    group_path = c.text("GitLabGroupPath").strip("/")
-    if group_path and not all(_GROUP_SEGMENT.match(part) for part in group_path.split("/")):
-        c.problems.append(f"GitLabGroupPath '{group_path[:100]}' is not a GitLab group path such as ml/team")
+    project_name = c.text(
+        "ProjectName", PROJECT_NAME_PATTERN, " (1-32 letters, digits and hyphens)", PROJECT_NAME_MAX
+    )
+    project_id = c.text("ProjectId", PROJECT_ID_PATTERN, " (p- and 12 lower-case letters or digits)", 14)
     policy_raw = raw.get("RepositoryDeletionPolicy") or DeletionPolicy.ARCHIVE.value
     policies = {p.value.lower(): p for p in DeletionPolicy}
     policy = policies.get(str(policy_raw).strip().lower())
@@ -124,9 +112,6 @@ def parse_properties(raw: Mapping[str, Any]) -> SeederProperties:
     props = SeederProperties(
         project_name=project_name,
         project_id=project_id,
-        gitlab_url=gitlab_url,
-        token_secret_arn=token_secret_arn,
-        group_path=group_path,
         deletion_policy=policy,
         seed_bucket=c.text("SeedCodeBucket"),
         seed_build_key=c.text("SeedBuildRepoKey"),

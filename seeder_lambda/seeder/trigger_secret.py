@@ -1,4 +1,7 @@
-"""Secrets Manager: read the platform's GitLab API token; write and delete the per-project trigger secret."""
+"""Secrets Manager: read the platform's GitLab API token; write and delete the per-project trigger secret.
+
+The trigger secret's schema is :mod:`contracts.trigger_secret` (the trigger Lambda parses it with the same code).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,12 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from seeder import logs, names, redact
+from contracts.trigger_secret import SecretFormatError, TriggerSecret, parse
+from seeder import logs, redact
 from seeder.errors import SeederError
 
 # Loggers that print API request/response bodies at DEBUG (botocore logs GetSecretValue's SecretString).
@@ -73,26 +76,8 @@ def _token_from(value: str | None) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class TriggerSecretValue:
-    gitlab_url: str
-    project_id: int
-    token: str
-    ref: str = names.DEFAULT_BRANCH
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "gitlab_url": self.gitlab_url,
-                "project_id": self.project_id,
-                "ref": self.ref,
-                "token": self.token,
-            }
-        )
-
-
-def read_trigger_secret(sm: Any, name: str) -> TriggerSecretValue | None:
-    """The stored trigger secret, or ``None`` if it does not exist or is not in the expected format."""
+def read_trigger_secret(sm: Any, name: str) -> TriggerSecret | None:
+    """The stored trigger secret, or ``None`` if it does not exist or does not hold the contract's JSON."""
     try:
         with _quiet_wire_logs():
             raw = sm.get_secret_value(SecretId=name).get("SecretString") or ""
@@ -100,21 +85,17 @@ def read_trigger_secret(sm: Any, name: str) -> TriggerSecretValue | None:
         if _code(exc) in ("ResourceNotFoundException", "InvalidRequestException"):
             return None
         raise SeederError(f"cannot read the trigger secret {name}: {_code(exc)}") from None
+    redact.register(raw)  # the whole value may be the token if someone stored it by hand
     try:
-        parsed = json.loads(raw)
-        value = TriggerSecretValue(
-            gitlab_url=str(parsed["gitlab_url"]),
-            project_id=int(parsed["project_id"]),
-            token=str(parsed["token"]),
-            ref=str(parsed.get("ref", names.DEFAULT_BRANCH)),
-        )
-    except (ValueError, KeyError, TypeError):
-        return None
+        value = parse(name, raw)
+    except SecretFormatError as exc:
+        logs.log("secret.unreadable", name=name, why=str(exc))
+        return None  # rewritten with a fresh trigger token
     redact.register(value.token)
     return value
 
 
-def put_trigger_secret(sm: Any, name: str, value: TriggerSecretValue, tags: list[dict[str, str]]) -> str:
+def put_trigger_secret(sm: Any, name: str, value: TriggerSecret, tags: list[dict[str, str]]) -> str:
     """Create the secret, or overwrite its value if it exists (retried Create, Update). Returns its ARN."""
     redact.register(value.token)
     description = (

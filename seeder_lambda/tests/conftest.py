@@ -7,6 +7,9 @@ import json
 import sys
 import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,14 +29,19 @@ from seeder_testkit import (
     DEPLOY_KEY,
     DEPLOY_SEED,
     REGION,
+    RESPONSE_HOSTS,
+    RESPONSE_URL,
     SEED_BUCKET,
     FakeContext,
     make_zip,
 )
 
+from seeder import cfn_response
+
 
 @dataclass
 class CapturedResponse:
+    host: str  # the host the seeder addressed (before the test network routed it)
     method: str
     path: str
     headers: dict[str, str]
@@ -45,6 +53,8 @@ class CapturedResponse:
 class CfnCapture:
     url: str
     responses: list[CapturedResponse] = field(default_factory=list)
+    # every URL the seeder tried to open, routed or not (a refused event must leave this empty)
+    attempted: list[str] = field(default_factory=list)
 
     def only(self) -> CapturedResponse:
         assert len(self.responses) == 1, f"expected exactly one response, got {len(self.responses)}"
@@ -52,9 +62,16 @@ class CfnCapture:
 
 
 @pytest.fixture
-def cfn_capture() -> Iterator[CfnCapture]:
-    """A local HTTP server standing in for CloudFormation's pre-signed ResponseURL."""
-    capture = CfnCapture(url="")
+def cfn_capture(monkeypatch: pytest.MonkeyPatch) -> Iterator[CfnCapture]:
+    """CloudFormation's response bucket, as a local HTTP server.
+
+    The seeder PUTs to CloudFormation's real URL form (``RESPONSE_URL``); at the seeder's network edge
+    (``cfn_response._urlopen``) this fixture routes CloudFormation's hosts to the local server, as a network would,
+    and records every URL the seeder opens. Any other host is refused, so a test sees an attempt to answer
+    elsewhere instead of it reaching the internet.
+    """
+    capture = CfnCapture(url=RESPONSE_URL)
+    hosts: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_PUT(self) -> None:
@@ -62,6 +79,7 @@ def cfn_capture() -> Iterator[CfnCapture]:
             raw = self.rfile.read(length)
             capture.responses.append(
                 CapturedResponse(
+                    hosts[-1] if hosts else "",
                     self.command,
                     self.path,
                     {k: v for k, v in self.headers.items()},
@@ -79,7 +97,24 @@ def cfn_capture() -> Iterator[CfnCapture]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    capture.url = f"http://127.0.0.1:{server.server_address[1]}/cfn-response/signed?X-Amz-Signature=abc"
+    local = f"http://127.0.0.1:{server.server_address[1]}"
+
+    def route(request: urllib.request.Request, timeout: float) -> Any:
+        url = request.full_url
+        capture.attempted.append(url)
+        parts = urllib.parse.urlsplit(url)
+        if parts.hostname not in RESPONSE_HOSTS:
+            raise urllib.error.URLError(f"test network: no route to {parts.hostname}")
+        hosts.append(parts.hostname)
+        routed = urllib.request.Request(  # noqa: S310 - loopback test server
+            local + urllib.parse.urlunsplit(("", "", parts.path, parts.query, "")),
+            data=request.data,
+            method=request.get_method(),
+            headers=dict(request.header_items()),
+        )
+        return urllib.request.urlopen(routed, timeout=timeout)  # noqa: S310 - loopback test server
+
+    monkeypatch.setattr(cfn_response, "_urlopen", route)
     try:
         yield capture
     finally:

@@ -93,14 +93,42 @@ DEPLOY_VARIABLES = {
 }
 
 
-def properties(gitlab_url: str, token_secret_arn: str, **overrides: object) -> dict[str, object]:
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/SC-{ACCOUNT}-pp-x/11111111-2222"
+# CloudFormation's real response URL form (seeder.event_guard); conftest routes this host to a local server.
+RESPONSE_HOST = "cloudformation-custom-resource-response-useast1.s3.amazonaws.com"
+# The same bucket on S3's Regional endpoints (sources: seeder.event_guard's docstring).
+RESPONSE_HOSTS = (
+    RESPONSE_HOST,
+    "cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com",
+    "cloudformation-custom-resource-response-useast1.s3-us-east-1.amazonaws.com",
+)
+RESPONSE_URL = (
+    f"https://{RESPONSE_HOST}/arn%3Aaws%3Acloudformation%3A{REGION}%3A{ACCOUNT}%3Astack/SC-x/11111111-2222"
+    "%7CGitLabRepositories%7Creq?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc"
+)
+
+
+def environment(gitlab_url: str, token_secret_arn: str, **overrides: str) -> dict[str, str]:
+    """The seeder function's environment as product/template.yaml sets it (contract C3), plus Lambda's."""
+    env = {
+        "GITLAB_URL": gitlab_url,
+        "GITLAB_TOKEN_SECRET_ARN": token_secret_arn,
+        "GITLAB_GROUP_PATH": "ml/team",
+        "SAGEMAKER_PROJECT_NAME": PROJECT_NAME,
+        "SAGEMAKER_PROJECT_ID": PROJECT_ID,
+        "PROJECT_STACK_ID": STACK_ID,
+        "AWS_REGION": REGION,
+    }
+    env.update(overrides)
+    return env
+
+
+def properties(**overrides: object) -> dict[str, object]:
+    """The custom resource's properties as product/template.yaml writes them (no platform values)."""
     props: dict[str, object] = {
-        "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{PROJECT_ID}-seeder",
+        "ServiceToken": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:gitlab-seeder-{PROJECT_ID}",
         "ProjectName": PROJECT_NAME,
         "ProjectId": PROJECT_ID,
-        "GitLabUrl": gitlab_url,
-        "GitLabTokenSecretArn": token_secret_arn,
-        "GitLabGroupPath": "ml/team",
         "RepositoryDeletionPolicy": "Archive",
         "SeedCodeBucket": SEED_BUCKET,
         "SeedBuildRepoKey": BUILD_KEY,
@@ -125,7 +153,7 @@ def event(
         "RequestType": request_type,
         "ServiceToken": props["ServiceToken"],
         "ResponseURL": response_url,
-        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/SC-{ACCOUNT}-pp-x/11111111-2222",
+        "StackId": STACK_ID,
         "RequestId": f"req-{request_type.lower()}",
         "LogicalResourceId": "GitLabRepositories",
         "ResourceType": "Custom::GitLabRepositories",

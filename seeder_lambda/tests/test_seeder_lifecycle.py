@@ -25,14 +25,16 @@ from seeder_testkit import (
     PROD_STACK,
     PROJECT_ID,
     REGION,
+    RESPONSE_HOST,
     STAGING_STACK,
     TRIGGER_SECRET,
     FakeContext,
+    environment,
     event,
     properties,
 )
 
-from seeder import lifecycle
+from seeder import deploy_stacks, lifecycle, seed_archive
 from seeder.settings import Settings
 
 BUILD_PATH = f"ml/team/{BASE}-model-build"
@@ -56,13 +58,19 @@ class Seeder:
     capture: Any
     context_factory: Callable[[float], Any]
     token_secret_arn: str
+    monkeypatch: pytest.MonkeyPatch
+
+    def env(self, **overrides: str) -> None:
+        """Set the seeder function's environment (what the template sets), with ``overrides``."""
+        for key, value in environment(self.gl_server.url, self.token_secret_arn, **overrides).items():
+            self.monkeypatch.setenv(key, value)
 
     @property
     def gl(self) -> gitlab.Gitlab:
         return self.gl_server.client(self.gl_server.admin_token)
 
     def props(self, **overrides: object) -> dict[str, object]:
-        return properties(self.gl_server.url, self.token_secret_arn, **overrides)
+        return properties(**overrides)
 
     def send(
         self,
@@ -81,7 +89,8 @@ class Seeder:
         response = self.capture.responses[-1]
         assert response.method == "PUT"
         assert response.headers.get("Content-Type") == ""
-        assert response.path.startswith("/cfn-response/signed?")
+        assert response.host == RESPONSE_HOST
+        assert response.path.startswith("/arn%3Aaws%3Acloudformation%3A")
         body: dict[str, Any] = response.body
         assert body["StackId"] == ev["StackId"]
         assert body["RequestId"] == ev["RequestId"]
@@ -112,10 +121,12 @@ class Seeder:
 
 
 @pytest.fixture
-def seeder(gitlab_server: Any, cfn_capture: Any, seed_bucket: str) -> Seeder:
+def seeder(gitlab_server: Any, cfn_capture: Any, seed_bucket: str, monkeypatch: pytest.MonkeyPatch) -> Seeder:
     sm = boto3.client("secretsmanager", region_name=REGION)
     arn = sm.create_secret(Name="sagemaker-gitlab/gitlab-api-token", SecretString=gitlab_server.token)["ARN"]
-    return Seeder(gitlab_server, cfn_capture, FakeContext, arn)
+    made = Seeder(gitlab_server, cfn_capture, FakeContext, arn, monkeypatch)
+    made.env()
+    return made
 
 
 def run_trigger(seeder: Seeder, project_id: int, token: str) -> requests.Response:
@@ -211,13 +222,16 @@ def test_create_api_call_count_has_a_ceiling(seeder: Seeder) -> None:
     assert seeder.create()["Status"] == "SUCCESS"
     calls = [r.endpoint for r in seeder.gl_server.requests()]
     variables = len(BUILD_VARIABLES) + len(DEPLOY_VARIABLES)
-    # 1 group lookup + 2 project creations + 1 per variable + 1 trigger + 2 commits; nothing else.
+    # 1 group lookup + 2 project creations + 1 deploy repo setting + 1 protected tag + 1 per variable
+    # + 1 trigger + 2 commits; nothing else (no resource group exists before the first pipeline).
     assert calls.count("GET /groups/:id") == 1
     assert calls.count("POST /projects") == 2
+    assert calls.count("PUT /projects/:id") == 1
+    assert calls.count("POST /projects/:id/protected_tags") == 1
     assert calls.count("POST /projects/:id/variables") == variables
     assert calls.count("POST /projects/:id/triggers") == 1
     assert calls.count("POST /projects/:id/repository/commits") == 2
-    assert len(calls) == 6 + variables == 26
+    assert len(calls) == 8 + variables == 28
 
 
 # --- retried and failed Create --------------------------------------------------------------------
@@ -318,12 +332,12 @@ def test_create_with_a_missing_seed_archive_names_the_uri_and_touches_nothing(se
 
 
 def test_create_with_invalid_properties_fails_clearly_and_delete_then_succeeds(seeder: Seeder) -> None:
-    props = seeder.props(RepositoryDeletionPolicy="Shred", ProjectName="")
+    props = seeder.props(RepositoryDeletionPolicy="Shred", SeedCodeBucket="")
     body = seeder.create(props=props)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
-        "invalid properties: ProjectName is required; "
-        "RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete"
+        "invalid properties: RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete; "
+        "SeedCodeBucket is required"
     )
     rollback = seeder.send("Delete", props=props, physical_id=body["PhysicalResourceId"])
     assert rollback["Status"] == "SUCCESS"
@@ -333,7 +347,8 @@ def test_create_with_invalid_properties_fails_clearly_and_delete_then_succeeds(s
 
 
 def test_create_with_an_unknown_group_says_so(seeder: Seeder) -> None:
-    body = seeder.create(props=seeder.props(GitLabGroupPath="ml/nope"))
+    seeder.env(GITLAB_GROUP_PATH="ml/nope")
+    body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"] == "group 'ml/nope' not found or token lacks access"
     assert body["PhysicalResourceId"] == f"gitlab:ml/nope/{BASE}#create-failed"
@@ -449,13 +464,13 @@ def test_deadline_guard_answers_when_the_work_itself_hangs(
 ) -> None:
     import time
 
-    real_download = lifecycle.seed_archive.download
+    real_download = seed_archive.download
 
     def slow_download(*args: Any) -> bytes:
         time.sleep(3.5)  # e.g. a stuck S3 read that no retry loop controls
         return real_download(*args)
 
-    monkeypatch.setattr(lifecycle.seed_archive, "download", slow_download)
+    monkeypatch.setattr(seed_archive, "download", slow_download)
     context = FakeContext(3.0)
     ev = event("Create", seeder.capture.url, seeder.props())
     lifecycle.handle(ev, context, settings=Settings(reserve_seconds=1.0, guard_seconds=1.0))
@@ -512,6 +527,9 @@ def test_update_reconciles_variables_and_keeps_commits_and_trigger(seeder: Seede
     assert sorted(writes) == [
         "DELETE /projects/:id/variables/:key",
         "POST /projects/:id/variables",
+        "PUT /projects/:id",  # ci_pipeline_variables_minimum_override_role (C2)
+        "PUT /projects/:id/resource_groups/:key",  # staging: no pipeline yet, so 404
+        "PUT /projects/:id/resource_groups/:key",  # production: likewise
         "PUT /projects/:id/variables/:key",
     ]
 
@@ -529,14 +547,16 @@ def test_update_replaces_a_trigger_someone_deleted(seeder: Seeder) -> None:
     assert run_trigger(seeder, deploy.id, new_token).status_code == 201
 
 
-def test_update_refuses_to_move_the_project(seeder: Seeder) -> None:
+def test_update_refuses_to_move_the_project_to_another_group(seeder: Seeder) -> None:
     assert seeder.create()["Status"] == "SUCCESS"
-    body = seeder.send(
-        "Update", props=seeder.props(ProjectName="other"), old=seeder.props(), physical_id=PHYSICAL_ID
-    )
+    seeder.env(GITLAB_GROUP_PATH="ml/other")
+    body = seeder.send("Update", props=seeder.props(), old=seeder.props(), physical_id=PHYSICAL_ID)
     assert body["Status"] == "FAILED"
     assert body["PhysicalResourceId"] == PHYSICAL_ID
-    assert body["Reason"].startswith("ProjectName, ProjectId and GitLabGroupPath cannot change")
+    assert body["Reason"] == (
+        f"the project's GitLab group cannot change (the repos are at ml/team/{BASE}, the stack now names "
+        "group ml/other); set GitLabGroupPath back or create a new project"
+    )
 
 
 # --- Delete ---------------------------------------------------------------------------------------
@@ -620,13 +640,13 @@ def test_delete_fails_clearly_when_a_deploy_stack_cannot_be_deleted(
     assert seeder.create()["Status"] == "SUCCESS"
     cfn = boto3.client("cloudformation", region_name=REGION)
     cfn.create_stack(StackName=STAGING_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
-    real = lifecycle.deploy_stacks._status
+    real = deploy_stacks._status
 
     def stuck(client: Any, name: str) -> str | None:
         status = real(client, name)
         return "DELETE_FAILED" if name == STAGING_STACK and status is None else status
 
-    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", stuck)
+    monkeypatch.setattr(deploy_stacks, "_status", stuck)
     body = seeder.send("Delete", physical_id=PHYSICAL_ID)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
@@ -640,7 +660,7 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
     assert seeder.create()["Status"] == "SUCCESS"
     cfn = boto3.client("cloudformation", region_name=REGION)
     cfn.create_stack(StackName=PROD_STACK, TemplateBody=DEPLOY_STACK_TEMPLATE)
-    real = lifecycle.deploy_stacks._status
+    real = deploy_stacks._status
     started: list[str] = []
 
     def slow(client: Any, name: str) -> str | None:
@@ -650,7 +670,7 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
             return "DELETE_IN_PROGRESS" if len(started) > 1 else status
         return status
 
-    monkeypatch.setattr(lifecycle.deploy_stacks, "_status", slow)
+    monkeypatch.setattr(deploy_stacks, "_status", slow)
     body = seeder.send("Delete", physical_id=PHYSICAL_ID, seconds=6.0)
     assert body["Status"] == "FAILED"
     assert body["Reason"] == (
@@ -659,13 +679,14 @@ def test_delete_says_which_stacks_are_still_deleting_when_time_runs_out(
     )
 
 
-def test_an_undeliverable_response_fails_the_invocation_so_lambda_retries(seeder: Seeder) -> None:
-    import socket
+def test_an_undeliverable_response_fails_the_invocation_so_lambda_retries(
+    seeder: Seeder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(request: Any, timeout: float) -> Any:
+        raise OSError("connection refused")
 
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/signed"
-    ev = event("Create", dead, seeder.props(ProjectName=""))
+    monkeypatch.setattr(lifecycle.cfn_response, "_urlopen", unreachable)
+    ev = event("Create", seeder.capture.url, seeder.props(SeedCodeBucket=""))
     with pytest.raises(RuntimeError, match="could not deliver the response to CloudFormation"):
         lifecycle.handle(ev, FakeContext(30), settings=FAST)
 
@@ -700,7 +721,8 @@ def test_a_broken_aws_setup_still_gets_an_answer(seeder: Seeder, monkeypatch: py
 def test_the_lambda_entry_point_answers_cloudformation(seeder: Seeder) -> None:
     from seeder.handler import lambda_handler
 
-    ev = event("Create", seeder.capture.url, seeder.props(GitLabGroupPath="ml/nope"))
+    seeder.env(GITLAB_GROUP_PATH="ml/nope")
+    ev = event("Create", seeder.capture.url, seeder.props())
     lambda_handler(ev, FakeContext(60))
     body = seeder.capture.only().body
     assert body["Status"] == "FAILED"
@@ -709,7 +731,8 @@ def test_the_lambda_entry_point_answers_cloudformation(seeder: Seeder) -> None:
 
 def test_a_missing_gitlab_token_secret_points_at_the_platform_stack(seeder: Seeder) -> None:
     missing = seeder.token_secret_arn.replace("gitlab-api-token", "gone")
-    body = seeder.create(props=seeder.props(GitLabTokenSecretArn=missing))
+    seeder.env(GITLAB_TOKEN_SECRET_ARN=missing)
+    body = seeder.create()
     assert body["Status"] == "FAILED"
     assert body["Reason"] == f"GitLab token secret {missing} not found; check the platform stack"
 
@@ -784,3 +807,83 @@ def test_update_leaves_variables_people_scoped_to_an_environment_alone(seeder: S
         ("BUILD_ROLE_ARN", "production"): "theirs-prod",
         ("INPUT_DATA_URL", "production"): "theirs-data",
     }
+
+
+# --- deploy repo settings (C1, C2, issue 10.7) ----------------------------------------------------
+
+
+def test_create_protects_prod_tags_for_maintainers_only(seeder: Seeder) -> None:
+    assert seeder.create()["Status"] == "SUCCESS"
+    tag = seeder.project(DEPLOY_PATH).protectedtags.get("prod-*")
+    assert [level["access_level"] for level in tag.create_access_levels] == [40]
+
+
+def test_a_retried_create_keeps_the_tag_protection_it_made(seeder: Seeder) -> None:
+    server = seeder.gl_server
+    server.inject("POST /projects/:id/repository/commits", 500, times=None)
+    server.inject("DELETE /projects/:id", 500, times=None)
+    assert seeder.create()["Status"] == "FAILED"  # leaves both repos, the tag protection included
+    server.clear_faults()
+    server.clear_log()
+    assert seeder.create()["Status"] == "SUCCESS"
+    calls = [r.endpoint for r in server.requests()]
+    assert "POST /projects/:id/protected_tags" not in calls
+    assert calls.count("GET /projects/:id/protected_tags/:name") == 1
+
+
+def test_update_orders_the_resource_groups_a_pipeline_has_made(seeder: Seeder) -> None:
+    from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
+
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    # The first staging pipeline creates the group, in GitLab's default mode.
+    ensure_resource_group(seeder.gl_server.state, seeder.gl_server.state.projects[deploy.id], "staging")
+    assert deploy.resource_groups.get("staging").process_mode == "unordered"
+    body = seeder.send("Update", props=seeder.props(), old=seeder.props(), physical_id=PHYSICAL_ID)
+    assert body["Status"] == "SUCCESS", body["Reason"]
+    assert deploy.resource_groups.get("staging").process_mode == "oldest_first"
+    with pytest.raises(gitlab.exceptions.GitlabGetError):
+        deploy.resource_groups.get("production")  # no prod pipeline yet: GitLab has no such group
+
+
+def test_protecting_prod_tags_again_after_a_landed_post_succeeds(seeder: Seeder) -> None:
+    # A retried POST whose first attempt landed (GitLab: 422 "Name has already been taken").
+    from seeder import deploy_repo
+    from seeder.gitlab_ops import GitLabOps, Repo
+    from seeder.retry import RetryingSession
+
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    session = RetryingSession(lifecycle.Deadline(30.0, reserve=0.0), 2.0, 0.05, 0.2, 2)
+    ops = GitLabOps(seeder.gl_server.url, seeder.gl_server.token, session, seeder.token_secret_arn)
+    repo = Repo(deploy.id, DEPLOY_PATH, "", "", "", False, False)
+    deploy_repo.protect_prod_tags(ops, repo, fresh=True)
+    assert [t.name for t in deploy.protectedtags.list(all=True)] == ["prod-*"]
+
+
+def test_on_gitlab_com_the_seeder_lets_the_approval_trigger_through(seeder: Seeder) -> None:
+    # GitLab.com gives new projects no_one_allowed (issue 10.2): without the setting the trigger is a 400.
+    seeder.gl_server.state.flavor = "gitlab.com"
+    assert seeder.create()["Status"] == "SUCCESS"
+    deploy = seeder.project(DEPLOY_PATH)
+    assert deploy.ci_pipeline_variables_minimum_override_role == "maintainer"
+    assert seeder.project(BUILD_PATH).ci_pipeline_variables_minimum_override_role == "no_one_allowed"
+    reply = run_trigger(seeder, deploy.id, seeder.secret()["token"])
+    assert reply.status_code == 201, reply.text
+
+
+def test_on_gitlab_com_a_maintainer_token_is_told_to_use_an_owner_token(seeder: Seeder) -> None:
+    seeder.gl_server.state.flavor = "gitlab.com"
+    maintainer = seeder.gl_server.make_token(access_level=40)
+    boto3.client("secretsmanager", region_name=REGION).put_secret_value(
+        SecretId=seeder.token_secret_arn, SecretString=maintainer.value
+    )
+    body = seeder.create(props=seeder.props(RepositoryDeletionPolicy="Retain"))
+    assert body["Status"] == "FAILED"
+    assert body["Reason"] == (
+        f"the GitLab token needs the Owner role to set ci_pipeline_variables_minimum_override_role of "
+        f"{DEPLOY_PATH} to maintainer (GitLab.com's default for new projects, no_one_allowed, refuses the "
+        "approval trigger and only an Owner may change it); store a group access token with the Owner role "
+        f"in secret {seeder.token_secret_arn}; could not remove {BUILD_PATH}, {DEPLOY_PATH} (the rollback "
+        "retries)"  # a Maintainer cannot delete projects either: the Owner token fixes both
+    )

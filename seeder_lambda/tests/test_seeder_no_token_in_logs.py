@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
-from seeder_testkit import REGION, TRIGGER_SECRET, FakeContext, event, properties
+from seeder_testkit import REGION, TRIGGER_SECRET, FakeContext, environment, event, properties
 
 from seeder import lifecycle
 from seeder.settings import Settings
@@ -24,11 +24,14 @@ def test_no_token_in_any_log_output(
     seed_bucket: str,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     api_token = gitlab_server.token
     sm = boto3.client("secretsmanager", region_name=REGION)
     arn = sm.create_secret(Name="gitlab-token", SecretString=json.dumps({"token": api_token}))["ARN"]
-    props = properties(gitlab_server.url, arn, RepositoryDeletionPolicy="Delete")
+    for key, value in environment(gitlab_server.url, arn).items():
+        monkeypatch.setenv(key, value)
+    props = properties(RepositoryDeletionPolicy="Delete")
     caplog.set_level(logging.DEBUG)  # the root logger and everything below it
     for name in ("gitlab", "urllib3", "requests", "botocore", "boto3", "seeder"):
         caplog.set_level(logging.DEBUG, logger=name)  # restored after the test: other suites share loggers

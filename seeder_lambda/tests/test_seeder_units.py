@@ -24,9 +24,6 @@ VALID = {
     "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:seeder",
     "ProjectName": "churn",
     "ProjectId": "p-abcdefghijkl",
-    "GitLabUrl": "https://gitlab.example.com/",
-    "GitLabTokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:gitlab-token-AbCdEf",
-    "GitLabGroupPath": "/ml/team/",
     "SeedCodeBucket": "bucket",
     "SeedBuildRepoKey": "b.zip",
     "SeedDeployRepoKey": "d.zip",
@@ -45,8 +42,6 @@ VALID = {
 
 def test_properties_parse_normalises_and_defaults_to_archive() -> None:
     props = parse_properties(VALID)
-    assert props.gitlab_url == "https://gitlab.example.com"
-    assert props.group_path == "ml/team"
     assert props.deletion_policy is DeletionPolicy.ARCHIVE
     assert props.deploy_stack_names == (
         "sagemaker-churn-p-abcdefghijkl-deploy-staging",
@@ -72,7 +67,7 @@ def test_properties_report_every_problem_at_once() -> None:
     bad = {
         **VALID,
         "ProjectName": "9starts-with-digit",
-        "GitLabUrl": "gitlab.example.com",
+        "ProjectId": "abcdefghijkl",
         "RepositoryDeletionPolicy": "Shred",
         "BuildRepoVariables": {"BAD KEY": "x", "N": 5},
     }
@@ -83,7 +78,7 @@ def test_properties_report_every_problem_at_once() -> None:
     assert text.startswith("invalid properties: ")
     for fragment in (
         "ProjectName '9starts-with-digit' is invalid",
-        "GitLabUrl 'gitlab.example.com' must be an http(s) URL",
+        "ProjectId 'abcdefghijkl' is invalid",
         "RepositoryDeletionPolicy 'Shred' must be one of Retain, Archive, Delete",
         "BuildRepoVariables key 'BAD KEY' is not a valid CI/CD variable name",
         "BuildRepoVariables.N must be a string",
