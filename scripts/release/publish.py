@@ -18,7 +18,7 @@ from release.layout import PRODUCT_NAME, ROOT
 from release.publish_validation import DEFAULT_STACK, DEFAULT_TEMPLATE_PREFIX, MAX_STUDIO_ROLES, validate
 from release.publisher import Publisher
 
-__all__ = ["main", "parse_args", "step"]
+__all__ = ["main", "parse_args"]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

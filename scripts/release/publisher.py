@@ -15,7 +15,7 @@ import boto3
 
 from release import artifact_store, bucket_policy, service_catalog, stack_progress, uploads
 from release.aws_errors import PublishError, step
-from release.layout import MANIFEST, PLATFORM_TEMPLATE, PRODUCT_NAME, TEMPLATE
+from release.layout import MANIFEST, PINNED_CODE, PLATFORM_TEMPLATE, PRODUCT_NAME, TEMPLATE
 from release.platform_stack import check_token_secret, find_oidc_provider, gitlab_host, stack_parameters
 from release.publish_validation import Settings
 from release.render import RenderError, pin_code_versions
@@ -95,8 +95,8 @@ class Publisher:
                     f"{settings.directory / MANIFEST} changed during publish; rerun scripts/publish"
                 )
             uploads.put_marker(self.s3, self.bucket, f"{self.prefix}/{MANIFEST}", manifest, self.log)
-        results["product_id"] = self.deploy_platform_stack(results)
-        self.add_product_version(results)
+        product_id = self.deploy_platform_stack(results)
+        self.add_product_version(product_id, results)
         self.log(f"[6/{STEPS}] S3-hosted SageMaker project template")
         if settings.skip_s3_template:
             results["s3_template"] = "skipped"
@@ -107,8 +107,6 @@ class Publisher:
                     self.s3, self.bucket, self.template_key, template
                 )
             self.log(f"  s3://{self.bucket}/{self.template_key}  {results['s3_template']}")
-        if not results["product_id"]:
-            del results["product_id"]
         return results
 
     def pinned_template(self, versions: dict[str, str]) -> bytes:
@@ -122,9 +120,8 @@ class Publisher:
             raise PublishError(
                 f"{self.settings.directory / TEMPLATE}: {error}; rerun scripts/package"
             ) from error
-        for artifact in sorted(versions):
-            if artifact in pinned:
-                self.log(f"  {artifact} pinned to version {versions[artifact]}")
+        for artifact in sorted(PINNED_CODE):
+            self.log(f"  {artifact} pinned to version {versions[artifact]}")
         return pinned.encode()
 
     def deploy_platform_stack(self, results: dict[str, str]) -> str:
@@ -154,9 +151,8 @@ class Publisher:
             outputs: dict[str, Any] = stack_progress.stack_outputs(self.cfn, settings.stack)
         return str(outputs.get("ProductId") or "")
 
-    def add_product_version(self, results: dict[str, str]) -> None:
+    def add_product_version(self, product_id: str, results: dict[str, str]) -> None:
         self.log(f"[5/{STEPS}] Service Catalog product version {self.settings.version}")
-        product_id = results["product_id"]
         if not product_id:
             results["product_version"] = "skipped"
             self.log(
@@ -165,6 +161,7 @@ class Publisher:
                 "still works)"
             )
             return
+        results["product_id"] = product_id
         with step("adding the product version", "servicecatalog"):
             results["product_version"] = service_catalog.ensure_version(
                 self.sc,

@@ -121,6 +121,8 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     code, out, err = run([*first_run_args(tmp_path, cloud), "--dry-run"], capsys)
     assert (code, err) == (0, "")
     assert f"1. bucket s3://{BUCKET}: create" in out
+    assert f"writable only by {PUBLISHER}" in out
+    assert "SeederCodeS3Version and TriggerCodeS3Version pinned to the uploaded object versions" in out
     assert "2. upload to" in out
     assert "8 to upload, 0 unchanged" in out
     assert "4. stack sagemaker-gitlab-platform: create with" in out
