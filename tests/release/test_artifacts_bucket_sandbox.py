@@ -7,6 +7,7 @@ policy names the role, with its path, and that every session of it may publish.
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,23 +19,12 @@ from release.manifest import build_manifest
 BUCKET = "sagemaker-gitlab-artifacts-123456789012-us-east-1"
 PREFIX = "sagemaker-gitlab/0.1.0"
 SEEDER_KEY = f"{PREFIX}/seeder_lambda.zip"
-# The S3 statements of AmazonSageMakerFullAccess
-# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSageMakerFullAccess.html).
-SAGEMAKER_FULL_ACCESS_S3 = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            "Resource": ["arn:aws:s3:::*SageMaker*", "arn:aws:s3:::*Sagemaker*", "arn:aws:s3:::*sagemaker*"],
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["s3:CreateBucket", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListAllMyBuckets"],
-            "Resource": "*",
-        },
-    ],
-}
+
+
+def sagemaker_full_access_s3() -> dict[str, Any]:
+    """AmazonSageMakerFullAccess's S3 statements (the file names its source)."""
+    document = json.loads((Path(__file__).parent / "sagemaker_full_access_s3.json").read_text())
+    return {key: value for key, value in document.items() if not key.startswith("_")}
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +96,9 @@ def test_the_policy_names_the_publishers_role_with_its_path_not_the_session(
 
 
 def test_a_studio_role_cannot_overwrite_delete_or_add_code(aws: Any, published: dict[str, Any]) -> None:
-    _, studio = session_of(aws, "AmazonSageMaker-ExecutionRole-1", "/service-role/", SAGEMAKER_FULL_ACCESS_S3)
+    _, studio = session_of(
+        aws, "AmazonSageMaker-ExecutionRole-1", "/service-role/", sagemaker_full_access_s3()
+    )
     before = all_versions(aws)
     assert studio.get_object(Bucket=BUCKET, Key=SEEDER_KEY)["Body"].read() == b"the packaged seeder"
     attempts = {

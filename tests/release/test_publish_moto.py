@@ -339,23 +339,11 @@ def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None
 
 # -- issue 12.6: the code projects run is the code that was packaged ---------------------------------------
 
-SAGEMAKER_FULL_ACCESS_S3 = {
-    # The S3 statements of AWS's managed policy AmazonSageMakerFullAccess, which most Studio execution roles
-    # have (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonSageMakerFullAccess.html).
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-            "Resource": ["arn:aws:s3:::*SageMaker*", "arn:aws:s3:::*Sagemaker*", "arn:aws:s3:::*sagemaker*"],
-        },
-        {
-            "Effect": "Allow",
-            "Action": ["s3:CreateBucket", "s3:GetBucketLocation", "s3:ListBucket", "s3:ListAllMyBuckets"],
-            "Resource": "*",
-        },
-    ],
-}
+
+def sagemaker_full_access_s3() -> dict[str, Any]:
+    """AmazonSageMakerFullAccess's S3 statements (the file names its source)."""
+    document = json.loads((Path(__file__).parent / "sagemaker_full_access_s3.json").read_text())
+    return {key: value for key, value in document.items() if not key.startswith("_")}
 
 
 def studio_session() -> Any:
@@ -379,7 +367,7 @@ def studio_session() -> Any:
     iam.put_role_policy(
         RoleName=role["RoleName"],
         PolicyName="sagemaker-full-access-s3",
-        PolicyDocument=json.dumps(SAGEMAKER_FULL_ACCESS_S3),
+        PolicyDocument=json.dumps(sagemaker_full_access_s3()),
     )
     credentials = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="studio-user")[
         "Credentials"
