@@ -1,5 +1,8 @@
 """Readable errors for AWS failures: what went wrong and what to do about it."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 ACCESS_DENIED_CODES = frozenset(
@@ -25,6 +28,8 @@ IAM_ACTION_OVERRIDES = {
     "s3:PutPublicAccessBlock": "s3:PutBucketPublicAccessBlock",
     "s3:PutBucketCors": "s3:PutBucketCORS",
     "s3:PutObject": "s3:PutObject (and s3:PutObjectTagging for the tagged project template)",
+    # publish re-downloads each uploaded object by its version id to check its sha256.
+    "s3:GetObject": "s3:GetObjectVersion (and s3:GetObject)",
 }
 
 
@@ -77,3 +82,12 @@ def explain(error: BaseException, service: str = "", doing: str = "") -> str:
     if isinstance(error, BotoCoreError):
         return f"AWS call failed{what}: {error}"
     return f"{type(error).__name__}{what}: {error}"
+
+
+@contextmanager
+def step(doing: str, service: str) -> Iterator[None]:
+    """Turn AWS errors inside a step into a PublishError that names the step and the missing action."""
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        raise PublishError(explain(error, service=service, doing=doing)) from error

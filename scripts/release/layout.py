@@ -42,6 +42,8 @@ LAMBDAS = (
 # Packages shared by every Lambda (copied into each zip beside the handler package): ``contracts/<package>/``,
 # the one definition of the names and schemas the Lambdas, the template and the sandbox agree on.
 SHARED_PACKAGES = (("contracts", "contracts"),)
+# Lambda code the project template pins by S3 object version: artifact -> template parameter (issue 12.6).
+PINNED_CODE = {"seeder_lambda.zip": "SeederCodeS3Version", "trigger_lambda.zip": "TriggerCodeS3Version"}
 # Seed repositories: zipped with their files at the zip's root (the seeder pushes them as one commit).
 SEED_REPOS = (("seed_build_repo.zip", "seed_build_repo"), ("seed_deploy_repo.zip", "seed_deploy_repo"))
 

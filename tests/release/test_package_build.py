@@ -14,7 +14,13 @@ import pytest
 
 from release.layout import project_version
 from release.package import build
-from release.render import RenderError, parse_template, set_parameter_default
+from release.render import (
+    RenderError,
+    parse_template,
+    pin_code_versions,
+    pin_parameter,
+    set_parameter_default,
+)
 from release.zips import write_zip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,6 +215,36 @@ def test_set_parameter_default_adds_or_replaces_and_keeps_comments() -> None:
         set_parameter_default(text, "C", "x")
     with pytest.raises(RenderError, match="unusual characters"):
         set_parameter_default(text, "A", "x: !Ref y")
+
+
+def test_pin_parameter_leaves_exactly_one_allowed_value_quoted_as_a_string() -> None:
+    text = (
+        'Parameters:\n  V:\n    # why V\n    Type: String\n    Description: x\n    Default: ""\n'
+        "  W:\n    Type: String\nResources: {}\n"
+    )
+    # S3 version ids are opaque; one made of digits must stay a string, "+/=" must survive.
+    assert pin_parameter(text, "V", "0123") == (
+        'Parameters:\n  V:\n    # why V\n    Type: String\n    Default: "0123"\n    AllowedValues: ["0123"]\n'
+        "    Description: x\n  W:\n    Type: String\nResources: {}\n"
+    )
+    assert parse_template(pin_parameter(text, "V", "a+b/c="))["Parameters"]["V"]["AllowedValues"] == [
+        "a+b/c="
+    ]
+    for bad in ("null", "", 'a"b', "a b", "x\ny"):
+        with pytest.raises(RenderError, match="refusing to pin"):
+            pin_parameter(text, "V", bad)
+    listed = "Parameters:\n  V:\n    Type: String\n    AllowedValues:\n      - a\nResources: {}\n"
+    with pytest.raises(RenderError, match="multi-line list"):
+        pin_parameter(listed, "V", "a")
+
+
+def test_the_project_template_has_both_code_version_parameters_to_pin() -> None:
+    text = (ROOT / "product" / "template.yaml").read_text()
+    pinned = parse_template(pin_code_versions(text, {"seeder_lambda.zip": "s1", "trigger_lambda.zip": "t1"}))
+    assert pinned["Parameters"]["SeederCodeS3Version"]["AllowedValues"] == ["s1"]
+    assert pinned["Parameters"]["TriggerCodeS3Version"]["AllowedValues"] == ["t1"]
+    with pytest.raises(RenderError, match=r"no uploaded version of trigger_lambda\.zip"):
+        pin_code_versions(text, {"seeder_lambda.zip": "s1"})
 
 
 def test_package_cli_rejects_a_bad_version_without_building(tmp_path: Path) -> None:

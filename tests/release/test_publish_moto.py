@@ -24,6 +24,8 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 BUCKET = f"sagemaker-gitlab-artifacts-{ACCOUNT}-{REGION}"
 TOKEN = "glpat-THIS-IS-NOT-A-REAL-TOKEN-123"
+# What moto's STS answers for credentials it did not issue (sts:GetCallerIdentity), i.e. the test's identity.
+PUBLISHER = f"arn:aws:sts::{ACCOUNT}:user/moto"
 
 
 def make_dist(dist: Path, version: str, seed: bytes = b"seed") -> Path:
@@ -50,32 +52,19 @@ def make_dist(dist: Path, version: str, seed: bytes = b"seed") -> Path:
     return directory
 
 
-def permission_over_tls(bucket: Any, action: str, resource: str) -> Any:
-    """moto (5.2.5) evaluates bucket-policy conditions only for StringEquals and treats any other condition
-    as met, so the TLS-only Deny (Bool aws:SecureTransport=false) denies every request. These tests talk
-    to S3 over https, where AWS does not apply that statement: drop it before moto evaluates the policy."""
-    from moto.iam.access_control import IAMPolicy, PermissionResult
-
-    if bucket.policy is None:
-        return PermissionResult.NEUTRAL
-    policy = json.loads(bucket.policy)
-    policy["Statement"] = [
-        statement
-        for statement in policy["Statement"]
-        if statement.get("Condition") != {"Bool": {"aws:SecureTransport": "false"}}
-    ]
-    return IAMPolicy(json.dumps(policy)).is_action_permitted(action, resource)
-
-
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from moto import mock_aws
     from moto.kms.models import Key
-    from moto.s3.models import FakeBucket
 
+    from sandbox.local_aws import s3_policies
     from sandbox.local_aws.cfn_fixes import kms_tags
+    from sandbox.local_aws.patching import Patches
 
-    monkeypatch.setattr(FakeBucket, "get_permission", permission_over_tls)
+    # Bucket policies as S3 evaluates them (TLS, aws:PrincipalArn), as in the sandbox: moto alone treats
+    # every condition but StringEquals as met, so the TLS-only Deny would deny everything.
+    patches = Patches()
+    s3_policies.install_policy_evaluation(patches)
     # moto (5.2.5) hands an AWS::KMS::Key's CloudFormation Tags ({Key, Value}) to KMS's CreateKey shape
     # ({TagKey, TagValue}) and fails: translate, as the sandbox does (sandbox/local_aws/cfn_fixes.py).
     original_key = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -92,11 +81,14 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        secret = boto3.client("secretsmanager").create_secret(
-            Name="sagemaker-gitlab/gitlab-token", SecretString=TOKEN
-        )
-        yield str(secret["ARN"])
+    try:
+        with mock_aws():
+            secret = boto3.client("secretsmanager").create_secret(
+                Name="sagemaker-gitlab/gitlab-token", SecretString=TOKEN
+            )
+            yield str(secret["ARN"])
+    finally:
+        patches.restore()
 
 
 def first_run_args(dist: Path, secret_arn: str, version: str = "0.1.0") -> list[str]:
@@ -129,9 +121,11 @@ def test_dry_run_prints_the_plan_and_changes_nothing(
     code, out, err = run([*first_run_args(tmp_path, cloud), "--dry-run"], capsys)
     assert (code, err) == (0, "")
     assert f"1. bucket s3://{BUCKET}: create" in out
+    assert f"writable only by {PUBLISHER}" in out
+    assert "SeederCodeS3Version and TriggerCodeS3Version pinned to the uploaded object versions" in out
     assert "2. upload to" in out
     assert "8 to upload, 0 unchanged" in out
-    assert "3. stack sagemaker-gitlab-platform: create with" in out
+    assert "4. stack sagemaker-gitlab-platform: create with" in out
     assert "GitLabUrl=https://gitlab.example.com," in out
     assert boto3.client("s3").list_buckets()["Buckets"] == []
     assert boto3.client("cloudformation").describe_stacks()["Stacks"] == []
@@ -151,11 +145,15 @@ def test_first_publish_creates_bucket_uploads_stack_and_s3_template(
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     policy = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    # The version's files, each with its sha256.
+    # Only the publisher (here moto's default identity) may write objects.
+    assert policy["Statement"][1]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": PUBLISHER}}
+    assert "s3:PutObject" in policy["Statement"][1]["Action"]
+    # The version's files, each with its sha256 (the project template is uploaded pinned, see below).
     manifest = json.loads((tmp_path / "0.1.0" / "manifest.json").read_text())
     for name, facts in manifest["artifacts"].items():
-        head = s3.head_object(Bucket=BUCKET, Key=f"sagemaker-gitlab/0.1.0/{name}")
-        assert head["Metadata"]["sha256"] == facts["sha256"]
+        if name != "template.yaml":
+            head = s3.head_object(Bucket=BUCKET, Key=f"sagemaker-gitlab/0.1.0/{name}")
+            assert head["Metadata"]["sha256"] == facts["sha256"]
     # The platform stack, with progress shown as events.
     cfn = boto3.client("cloudformation")
     stack = cfn.describe_stacks(StackName="sagemaker-gitlab-platform")["Stacks"][0]
@@ -185,7 +183,7 @@ def test_first_publish_creates_bucket_uploads_stack_and_s3_template(
     key = "sagemaker-project-templates/sagemaker-gitlab-mlops.yaml"
     assert (
         s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
-        == (tmp_path / "0.1.0" / "template.yaml").read_bytes()
+        == s3.get_object(Bucket=BUCKET, Key="sagemaker-gitlab/0.1.0/template.yaml")["Body"].read()
     )
     assert s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"] == [
         {"Key": "sagemaker:studio-visibility", "Value": "true"}
@@ -334,6 +332,221 @@ def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None
         "--version", "--dist", "--region", "--bucket", "--stack-name", "--gitlab-url", "--gitlab-group",
         "--gitlab-token-secret-arn", "--studio-role-arn", "--oidc-provider-arn", "--portfolio-provider",
         "--template-prefix", "--skip-s3-template", "--keep-previous-versions", "--dry-run", "--poll-seconds",
-        "--timeout-minutes",
+        "--timeout-minutes", "--publisher-arn",
     ):  # fmt: skip
         assert option in text
+
+
+# -- issue 12.6: the code projects run is the code that was packaged ---------------------------------------
+
+
+def sagemaker_full_access_s3() -> dict[str, Any]:
+    """AmazonSageMakerFullAccess's S3 statements (the file names its source)."""
+    document = json.loads((Path(__file__).parent / "sagemaker_full_access_s3.json").read_text())
+    return {key: value for key, value in document.items() if not key.startswith("_")}
+
+
+def studio_session() -> Any:
+    """An S3 client acting as a Studio execution role (a role session, as Studio's are)."""
+    iam = boto3.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(
+        RoleName="AmazonSageMaker-ExecutionRole-studio",
+        Path="/service-role/",
+        AssumeRolePolicyDocument=json.dumps(trust),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName=role["RoleName"],
+        PolicyName="sagemaker-full-access-s3",
+        PolicyDocument=json.dumps(sagemaker_full_access_s3()),
+    )
+    credentials = boto3.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="studio-user")[
+        "Credentials"
+    ]
+    return boto3.client(
+        "s3",
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def template_parameters_and_code(text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    from cfnlint.decode import decode_str  # an independent parser, not release.render's
+
+    template, matches = decode_str(text)
+    assert not matches
+    code = {
+        name: template["Resources"][name]["Properties"]["Code"]
+        for name in ("SeederFunction", "TriggerFunction")
+    }
+    return template["Parameters"], code
+
+
+def test_the_project_template_pins_each_lambda_zip_to_the_uploaded_object_version(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    code, out, err = run(first_run_args(tmp_path, cloud), capsys)
+    assert code == 0, err
+    s3 = boto3.client("s3")
+    versions = {
+        v["Key"].rsplit("/", 1)[1]: v["VersionId"]
+        for v in s3.list_object_versions(Bucket=BUCKET, Prefix="sagemaker-gitlab/0.1.0/")["Versions"]
+    }
+    body = s3.get_object(Bucket=BUCKET, Key="sagemaker-gitlab/0.1.0/template.yaml")["Body"].read().decode()
+    parameters, lambda_code = template_parameters_and_code(body)
+    for artifact, parameter, function in (
+        ("seeder_lambda.zip", "SeederCodeS3Version", "SeederFunction"),
+        ("trigger_lambda.zip", "TriggerCodeS3Version", "TriggerFunction"),
+    ):
+        version = versions[artifact]
+        # The only value a provisioning user can pass is the uploaded one.
+        assert (parameters[parameter]["Default"], parameters[parameter]["AllowedValues"]) == (
+            version,
+            [version],
+        )
+        assert lambda_code[function]["S3Key"] == {"Fn::Sub": f"${{ArtifactsPrefix}}/{artifact}"}
+        assert lambda_code[function]["S3ObjectVersion"]["Fn::If"][1] == {"Ref": parameter}
+        assert f"{artifact} pinned to version {version}" in out
+    # Service Catalog's first product version and the S3-hosted template are the pinned template.
+    stack = boto3.client("cloudformation").describe_stacks(StackName="sagemaker-gitlab-platform")["Stacks"][0]
+    url = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}["ProductTemplateUrl"]
+    assert url.endswith("/sagemaker-gitlab/0.1.0/template.yaml")
+    hosted = s3.get_object(Bucket=BUCKET, Key="sagemaker-project-templates/sagemaker-gitlab-mlops.yaml")
+    assert hosted["Body"].read().decode() == body
+    # The packaged template itself is unchanged: pinning happens at publish time, on a copy.
+    assert "SeederCodeS3Version" in (tmp_path / "0.1.0" / "template.yaml").read_text()
+    assert versions["seeder_lambda.zip"] not in (tmp_path / "0.1.0" / "template.yaml").read_text()
+
+
+def test_a_studio_role_cannot_overwrite_or_delete_the_published_code(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    assert run(first_run_args(tmp_path, cloud), capsys)[0] == 0
+    key = "sagemaker-gitlab/0.1.0/seeder_lambda.zip"
+    before = object_versions()
+    studio = studio_session()
+    assert studio.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"seedseeder_lambda.zip"  # reads stay
+    attempts = {
+        "overwrite": lambda: studio.put_object(Bucket=BUCKET, Key=key, Body=b"evil"),
+        "delete": lambda: studio.delete_object(Bucket=BUCKET, Key=key),
+        "multipart": lambda: studio.create_multipart_upload(Bucket=BUCKET, Key=key),
+        "new key": lambda: studio.put_object(Bucket=BUCKET, Key="sagemaker-gitlab/0.1.0/x.zip", Body=b"x"),
+    }
+    for name, attempt in attempts.items():
+        with pytest.raises(studio.exceptions.ClientError) as raised:
+            attempt()
+        assert raised.value.response["Error"]["Code"] == "AccessDenied", name
+    assert object_versions() == before
+
+
+def test_a_zip_tampered_after_packaging_is_refused_before_anything_is_uploaded(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = make_dist(tmp_path, "0.1.0")
+    (directory / "seeder_lambda.zip").write_bytes(b"tampered")
+    code, _, err = run(first_run_args(tmp_path, cloud), capsys)
+    assert code == 1
+    assert "seeder_lambda.zip changed since it was packaged; rerun scripts/package" in err
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_a_zip_tampered_while_publish_runs_is_refused_at_upload(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The check runs again on the bytes being sent, after the options were validated."""
+    from release.aws_errors import PublishError
+    from release.publish_validation import validate
+    from release.publisher import Publisher
+
+    directory = make_dist(tmp_path, "0.1.0")
+    settings = validate(publish.parse_args(first_run_args(tmp_path, cloud)))
+
+    def log(line: str) -> None:
+        if line.startswith("[2/"):
+            (directory / "trigger_lambda.zip").write_bytes(b"swapped after validation")
+
+    with pytest.raises(PublishError) as raised:
+        Publisher(settings, boto3.session.Session(), log=log).run()
+    message = str(raised.value)
+    assert "trigger_lambda.zip does not match the release manifest" in message
+    assert "rebuild with scripts/package" in message
+    keys = [o["Key"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert "sagemaker-gitlab/0.1.0/trigger_lambda.zip" not in keys
+
+
+def test_an_object_replaced_in_the_bucket_is_found_and_publish_stops(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """E.g. written before the bucket had its policy: same key and sha256 metadata, other bytes."""
+    make_dist(tmp_path, "0.1.0")
+    assert run(first_run_args(tmp_path, cloud), capsys)[0] == 0
+    key = "sagemaker-gitlab/0.1.0/seeder_lambda.zip"
+    s3 = boto3.client("s3")
+    recorded = s3.head_object(Bucket=BUCKET, Key=key)["Metadata"]
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"replaced", Metadata=recorded)
+    code, _, err = run(["--version", "0.1.0", "--dist", str(tmp_path), "--poll-seconds", "0"], capsys)
+    assert code == 1
+    assert f"s3://{BUCKET}/{key}" in err
+    assert "is not what was packaged" in err
+
+
+def test_another_identity_is_refused_with_the_fix_and_can_take_over_explicitly(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    assert run(first_run_args(tmp_path, cloud), capsys)[0] == 0
+    iam = boto3.client("iam")
+    user = iam.create_user(UserName="release-bot", Path="/ci/")["User"]
+    key = iam.create_access_key(UserName="release-bot")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    again = ["--version", "0.1.0", "--dist", str(tmp_path), "--poll-seconds", "0"]
+    code, _, err = run(again, capsys)
+    assert code == 1
+    assert f"the artifacts bucket lets only {PUBLISHER} write" in err
+    assert f"--publisher-arn {user['Arn']}" in err
+    code, _, err = run([*again, "--publisher-arn", user["Arn"]], capsys)
+    assert code == 0, err
+    policy = json.loads(boto3.client("s3").get_bucket_policy(Bucket=BUCKET)["Policy"])
+    assert policy["Statement"][1]["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": user["Arn"]}}
+
+
+def test_naming_someone_else_as_publisher_is_refused_before_it_locks_this_run_out(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    other = f"arn:aws:iam::{ACCOUNT}:role/release"
+    code, _, err = run([*first_run_args(tmp_path, cloud), "--publisher-arn", other], capsys)
+    assert code == 1
+    assert f"--publisher-arn {other} is not you ({PUBLISHER})" in err
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_an_existing_bucket_gets_versioning_and_the_policy(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    make_dist(tmp_path, "0.1.0")
+    code, out, err = run(first_run_args(tmp_path, cloud), capsys)
+    assert code == 0, err
+    assert "versioning enabled" in out
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    sids = [s["Sid"] for s in json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]]
+    assert sids == [
+        "DenyInsecureTransport",
+        "OnlyThePublisherWritesObjects",
+        "OnlyThePublisherChangesTheBucket",
+    ]

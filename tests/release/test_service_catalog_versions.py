@@ -12,8 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from release.aws_errors import PublishError, explain
-from release.publish import step
+from release.aws_errors import PublishError, explain, step
 from release.service_catalog import ensure_version, idempotency_token
 from release.stack_progress import deploy_stack
 
