@@ -5,7 +5,6 @@ The trigger secret's schema is :mod:`contracts.trigger_secret` (the trigger Lamb
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contracts.gitlab_token_secret import EXPECTED_FORMAT, token_from
 from contracts.trigger_secret import SecretFormatError, TriggerSecret, parse
 from seeder import logs, redact
 from seeder.errors import SeederError
@@ -39,7 +39,7 @@ def _code(exc: ClientError) -> str:
 
 
 def read_gitlab_token(sm: Any, secret_arn: str) -> str:
-    """The GitLab API token: a plain-string secret or JSON ``{"token": "..."}``. Registered for redaction."""
+    """The GitLab API token (format: :mod:`contracts.gitlab_token_secret`). Registered for redaction."""
     try:
         with _quiet_wire_logs():
             value = sm.get_secret_value(SecretId=secret_arn).get("SecretString")
@@ -52,28 +52,13 @@ def read_gitlab_token(sm: Any, secret_arn: str) -> str:
         if code in ("AccessDeniedException", "AccessDenied"):
             raise SeederError(f"the seeder role cannot read the GitLab token secret {secret_arn}") from None
         raise SeederError(f"cannot read the GitLab token secret {secret_arn}: {code}") from None
-    token = _token_from(value)
+    if value and value.strip():
+        redact.register(value.strip())  # the whole value until parsed: a malformed JSON secret may hold it
+    token = token_from(value)
     if not token:
-        raise SeederError(
-            f'GitLab token secret {secret_arn} is empty; store the token as plain text or JSON {{"token": "..."}}'
-        )
+        raise SeederError(f"GitLab token secret {secret_arn} is empty; store the token as {EXPECTED_FORMAT}")
     redact.register(token)
     return token
-
-
-def _token_from(value: str | None) -> str:
-    if not value:
-        return ""
-    text = value.strip()
-    redact.register(text)
-    if text.startswith("{"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return ""
-        token = parsed.get("token") if isinstance(parsed, dict) else None
-        return token.strip() if isinstance(token, str) else ""
-    return text
 
 
 def read_trigger_secret(sm: Any, name: str) -> TriggerSecret | None:
