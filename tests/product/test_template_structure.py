@@ -125,8 +125,17 @@ def test_no_wildcard_actions_and_star_resources_only_with_a_written_reason(templ
                 if statement["Effect"] == "Allow":
                     wildcards = [action for action in actions if "*" in action]
                     assert wildcards == [], f"{name}: wildcard actions {wildcards}"
+                elif name == "LaunchRole":
+                    # The launch role's only Deny: every IAM action on its own ARN (issue 12.4).
+                    assert statement["Action"] == "iam:*", name
+                    assert statement["Resource"] == {
+                        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role"
+                        + resource["Properties"]["Path"]
+                        + resource["Properties"]["RoleName"]
+                    }
+                    continue
                 else:
-                    # The only Deny is the TLS-only bucket policy, which must cover every action.
+                    # The other Deny is the TLS-only bucket policy, which must cover every action.
                     assert statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}, name
                     continue
                 if "*" in as_list(statement.get("Resource", [])):
