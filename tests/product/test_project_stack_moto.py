@@ -97,8 +97,7 @@ def test_seeder_receives_the_documented_properties_with_values_from_the_stack(pr
     properties = event["ResourceProperties"]
     bucket = f"sagemaker-gitlab-{PROJECT_ID}-{ACCOUNT}-{REGION}"
     assert (
-        properties["ServiceToken"]
-        == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:sagemaker-gitlab-{PROJECT_ID}-seeder"
+        properties["ServiceToken"] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:gitlab-seeder-{PROJECT_ID}"
     )
     assert {
         k: v
@@ -107,9 +106,6 @@ def test_seeder_receives_the_documented_properties_with_values_from_the_stack(pr
     } == {
         "ProjectName": NAME,
         "ProjectId": PROJECT_ID,
-        "GitLabUrl": "https://gitlab.example.com",
-        "GitLabTokenSecretArn": PLATFORM_VALUES["gitlab-token-secret-arn"],
-        "GitLabGroupPath": "ml/projects",
         "RepositoryDeletionPolicy": "Archive",
         "SeedCodeBucket": PLATFORM_VALUES["artifacts-bucket"],
         "SeedBuildRepoKey": "sagemaker-gitlab/0.1.0/seed_build_repo.zip",
@@ -117,6 +113,15 @@ def test_seeder_receives_the_documented_properties_with_values_from_the_stack(pr
         "TriggerSecretName": f"sagemaker-gitlab/{N_I}/deploy-trigger",
         "DeployStackNames": [f"sagemaker-{N_I}-deploy-staging", f"sagemaker-{N_I}-deploy-prod"],
     }
+    # Platform values reach the seeder through its own environment only (contract C3).
+    env = boto3.client("lambda").get_function_configuration(FunctionName=f"gitlab-seeder-{PROJECT_ID}")
+    variables = env["Environment"]["Variables"]
+    assert variables["GITLAB_URL"] == "https://gitlab.example.com"
+    assert variables["GITLAB_TOKEN_SECRET_ARN"] == PLATFORM_VALUES["gitlab-token-secret-arn"]
+    assert variables["GITLAB_GROUP_PATH"] == "ml/projects"
+    assert variables["SAGEMAKER_PROJECT_NAME"] == NAME
+    assert variables["SAGEMAKER_PROJECT_ID"] == PROJECT_ID
+    assert variables["PROJECT_STACK_ID"] == event["StackId"]
     common = {
         "AWS_REGION": REGION,
         "AWS_DEFAULT_REGION": REGION,
@@ -153,12 +158,20 @@ def test_oidc_roles_trust_only_main_of_their_own_repository(project: Any) -> Non
         ("deploy-staging", "model-deploy"),
         ("deploy-prod", "model-deploy"),
     ):
-        assert trust_condition(f"{N_I}-{suffix}") == {
-            "StringEquals": {
-                f"{host}:aud": "sts.amazonaws.com",
-                f"{host}:sub": f"project_path:ml/projects/{N_I}-{repo}:ref_type:branch:ref:main",
+        path = f"project_path:ml/projects/{N_I}-{repo}"
+        if suffix == "deploy-prod":  # contract C1: protected tags prod-* only
+            expected = {
+                "StringEquals": {f"{host}:aud": "sts.amazonaws.com"},
+                "StringLike": {f"{host}:sub": f"{path}:ref_type:tag:ref:prod-*"},
             }
-        }
+        else:
+            expected = {
+                "StringEquals": {
+                    f"{host}:aud": "sts.amazonaws.com",
+                    f"{host}:sub": f"{path}:ref_type:branch:ref:main",
+                }
+            }
+        assert trust_condition(f"{N_I}-{suffix}") == expected
 
 
 def test_group_override_reaches_trust_policies_and_the_seeder(moto_cloud: Any) -> None:
@@ -166,11 +179,12 @@ def test_group_override_reaches_trust_policies_and_the_seeder(moto_cloud: Any) -
     moto_cloud.put_lambda_code(PLATFORM_VALUES["artifacts-bucket"], "sagemaker-gitlab/0.1.0")
     create_project_stack(GitLabGroupPath="fraud/team-a", RepositoryDeletionPolicy="Delete")
     (event,) = moto_cloud.events
-    assert event["ResourceProperties"]["GitLabGroupPath"] == "fraud/team-a"
+    seeder = boto3.client("lambda").get_function_configuration(FunctionName=f"gitlab-seeder-{PROJECT_ID}")
+    assert seeder["Environment"]["Variables"]["GITLAB_GROUP_PATH"] == "fraud/team-a"
     assert event["ResourceProperties"]["RepositoryDeletionPolicy"] == "Delete"
     condition = trust_condition(f"{N_I}-deploy-prod")
-    assert condition["StringEquals"]["gitlab.example.com:sub"] == (
-        f"project_path:fraud/team-a/{N_I}-model-deploy:ref_type:branch:ref:main"
+    assert condition["StringLike"]["gitlab.example.com:sub"] == (
+        f"project_path:fraud/team-a/{N_I}-model-deploy:ref_type:tag:ref:prod-*"
     )
 
 
@@ -199,7 +213,7 @@ def test_resources_have_their_names_tags_and_settings(project: Any) -> None:
     assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
 
     lam = boto3.client("lambda")
-    trigger = lam.get_function(FunctionName=f"sagemaker-gitlab-{PROJECT_ID}-trigger")
+    trigger = lam.get_function(FunctionName=f"gitlab-trigger-{PROJECT_ID}")
     config = trigger["Configuration"]
     # (moto ignores Architectures; the structure tests check arm64 in the template.)
     assert (config["Runtime"], config["Handler"]) == ("python3.13", "trigger.handler.lambda_handler")
@@ -209,7 +223,7 @@ def test_resources_have_their_names_tags_and_settings(project: Any) -> None:
         "NOTIFICATION_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:sagemaker-gitlab-{PROJECT_ID}-notifications",
     }
     assert config["Role"] == f"{ROLE_PREFIX}-trigger"
-    seeder = lam.get_function(FunctionName=f"sagemaker-gitlab-{PROJECT_ID}-seeder")["Configuration"]
+    seeder = lam.get_function(FunctionName=f"gitlab-seeder-{PROJECT_ID}")["Configuration"]
     assert (seeder["Handler"], seeder["Timeout"]) == ("seeder.handler.lambda_handler", 900)
 
     sqs = boto3.client("sqs")
@@ -220,10 +234,12 @@ def test_resources_have_their_names_tags_and_settings(project: Any) -> None:
     assert attributes.get("KmsMasterKeyId")
 
     logs = boto3.client("logs")
-    groups = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/sagemaker-gitlab-{PROJECT_ID}-")[
-        "logGroups"
+    groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/gitlab-")["logGroups"]
+    # No "sagemaker" in the names: AmazonSageMakerFullAccess reaches *sagemaker* functions (issue 12.1).
+    assert sorted(g["logGroupName"] for g in groups) == [
+        f"/aws/lambda/gitlab-seeder-{PROJECT_ID}",
+        f"/aws/lambda/gitlab-trigger-{PROJECT_ID}",
     ]
-    assert sorted(g["logGroupName"].rsplit("-", 1)[1] for g in groups) == ["seeder", "trigger"]
     assert {g["retentionInDays"] for g in groups} == {365}
 
 
@@ -236,9 +252,7 @@ def test_approval_rule_routes_only_this_group_to_the_trigger(project: Any) -> No
         "detail": {"ModelPackageGroupName": [N_I]},
     }
     (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
-    assert (
-        target["Arn"] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:sagemaker-gitlab-{PROJECT_ID}-trigger"
-    )
+    assert target["Arn"] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:gitlab-trigger-{PROJECT_ID}"
     pending = events.describe_rule(Name=f"sagemaker-gitlab-{PROJECT_ID}-awaiting-approval")
     assert json.loads(pending["EventPattern"])["detail"] == {
         "ModelPackageGroupName": [N_I],
@@ -309,6 +323,9 @@ def test_platform_stack_writes_the_values_the_project_stack_reads(moto_cloud: An
     moto_cloud.put_lambda_code("sagemaker-gitlab-artifacts-test", "sagemaker-gitlab/0.1.0")
     create_project_stack()
     (event,) = moto_cloud.events
-    assert event["ResourceProperties"]["GitLabUrl"] == "https://gitlab.internal.example:8443"
-    assert event["ResourceProperties"]["GitLabGroupPath"] == "ml"
+    variables = boto3.client("lambda").get_function_configuration(FunctionName=f"gitlab-seeder-{PROJECT_ID}")[
+        "Environment"
+    ]["Variables"]
+    assert variables["GITLAB_URL"] == "https://gitlab.internal.example:8443"
+    assert variables["GITLAB_GROUP_PATH"] == "ml"
     assert event["ResourceProperties"]["SeedCodeBucket"] == "sagemaker-gitlab-artifacts-test"

@@ -136,7 +136,7 @@ def test_no_wildcard_actions_and_star_resources_only_with_a_written_reason(templ
                     )
 
 
-def test_oidc_trust_is_pinned_on_audience_and_main_branch_of_one_repository(
+def test_oidc_trust_is_pinned_on_audience_and_ref_of_one_repository(
     project_template: dict[str, Any],
 ) -> None:
     expected_repo = {
@@ -151,13 +151,20 @@ def test_oidc_trust_is_pinned_on_audience_and_main_branch_of_one_repository(
         (statement,) = trust["Statement"]
         assert statement["Principal"] == {"Federated": "${OidcProviderArn}"}
         assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-        assert statement["Condition"] == {
-            "StringEquals": {
-                "${GitLabHost}:aud": "sts.amazonaws.com",
-                "${GitLabHost}:sub": f"project_path:${{Group}}/${{SageMakerProjectName}}-${{SageMakerProjectId}}-{repo}"
-                ":ref_type:branch:ref:main",
+        path = f"project_path:${{Group}}/${{SageMakerProjectName}}-${{SageMakerProjectId}}-{repo}"
+        if name == "DeployProdRole":
+            # Contract C1: production only from a protected tag prod-* (only Maintainers create it).
+            assert statement["Condition"] == {
+                "StringEquals": {"${GitLabHost}:aud": "sts.amazonaws.com"},
+                "StringLike": {"${GitLabHost}:sub": f"{path}:ref_type:tag:ref:prod-*"},
             }
-        }
+        else:
+            assert statement["Condition"] == {
+                "StringEquals": {
+                    "${GitLabHost}:aud": "sts.amazonaws.com",
+                    "${GitLabHost}:sub": f"{path}:ref_type:branch:ref:main",
+                }
+            }
         assert variables == {
             "Group": {
                 "Fn::If": ["HasGroupOverride", {"Ref": "GitLabGroupPath"}, {"Ref": "GitLabDefaultGroup"}]
@@ -256,7 +263,7 @@ def test_seeder_custom_resource_has_exactly_the_documented_properties(
     assert resource["Type"] == "Custom::GitLabRepositories"
     properties = resource["Properties"]
     assert set(properties) == {
-        "ServiceToken", "ProjectName", "ProjectId", "GitLabUrl", "GitLabTokenSecretArn", "GitLabGroupPath",
+        "ServiceToken", "ProjectName", "ProjectId",
         "RepositoryDeletionPolicy", "SeedCodeBucket", "SeedBuildRepoKey", "SeedDeployRepoKey", "TriggerSecretName",
         "DeployStackNames", "BuildRepoVariables", "DeployRepoVariables",
     }  # fmt: skip
@@ -334,3 +341,27 @@ def test_no_secret_values_iam_users_or_access_keys(template: dict[str, Any]) -> 
     assert not types & {"AWS::IAM::User", "AWS::IAM::AccessKey", "AWS::SecretsManager::Secret"}
     text = json.dumps(template)
     assert not re.search(r"glpat-|AKIA[0-9A-Z]{16}|SecretString", text)
+
+
+def test_project_id_parameter_refuses_ids_not_in_studios_format(project_template: dict[str, Any]) -> None:
+    # Issue 12.3: "abcdefghijkl" would make "*-abcdefghijkl" grants match project p-abcdefghijkl's resources.
+    pattern = re.compile(project_template["Parameters"]["SageMakerProjectId"]["AllowedPattern"])
+    assert pattern.fullmatch("p-abcdefghijkl")
+    for bad in ("abcdefghijkl", "p-abcdefghijk", "p-ABCDEFGHIJKL", "x-abcdefghijkl", "p-abcdefghijklm"):
+        assert not pattern.fullmatch(bad), bad
+
+
+def test_prod_and_staging_trusts_cannot_match_one_token(project_template: dict[str, Any]) -> None:
+    # Issue 12.2: a staging job's sub (ref_type:branch:ref:main) must not satisfy the prod trust's pattern.
+    subs = {}
+    for name in ("DeployStagingRole", "DeployProdRole"):
+        template, _ = project_template["Resources"][name]["Properties"]["AssumeRolePolicyDocument"]["Fn::Sub"]
+        condition = json.loads(template)["Statement"][0]["Condition"]
+        subs[name] = {**condition.get("StringEquals", {}), **condition.get("StringLike", {})}[
+            "${GitLabHost}:sub"
+        ]
+    prod = re.compile(re.escape(subs["DeployProdRole"]).replace(r"\*", ".*"))
+    assert not prod.fullmatch(subs["DeployStagingRole"])
+    assert prod.fullmatch(
+        subs["DeployStagingRole"].replace(":ref_type:branch:ref:main", ":ref_type:tag:ref:prod-1")
+    )
