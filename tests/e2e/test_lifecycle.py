@@ -145,6 +145,11 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     assert parameters["ModelPackageArn"] == package["ModelPackageArn"]
     assert facts["predictions"] == _expected_predictions(ctx, booster)
     assert facts["prod_serves"] == package["ModelPackageArn"]  # production is untouched by staging's story
+    # while staging served v2, a tag naming v1 was refused by resolve-prod (nothing deployed)
+    assert facts["stale_tag"].startswith("prod-v1-again: ")
+    stale = deploy.pipelines.list(ref="prod-v1-again")[0]
+    assert stale.status == "failed"
+    assert {j.name: j.status for j in stale.jobs.list(get_all=True)}["resolve-prod"] == "failed"
 
     # 9. deleting the project: deploy stacks and endpoints gone, repos archived (default policy)
     _stage(ctx, "delete-project")

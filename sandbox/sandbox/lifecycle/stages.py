@@ -171,6 +171,25 @@ def stage_production(ctx: Context) -> dict[str, Any]:
     }
 
 
+def stale_tag_refused(ctx: Context, deploy: Any) -> str:
+    """A Maintainer tags version 1 again while staging serves version 2: resolve-prod refuses, prod keeps v1."""
+    tag = "prod-v1-again"
+    actions.create_tag(ctx, tag, ctx.facts["promotion"]["commit"], "Promote version 1 again")
+    pipeline = wait_for(f"the pipeline of tag {tag}", lambda: observe.tag_pipelines(ctx, tag), 60)[0]
+    wait_for(f"tag pipeline {pipeline.id}", lambda: observe.finished(pipeline), PIPELINE_TIMEOUT_S)
+    summary = observe.job_summary(pipeline)
+    trace = observe.job_trace(deploy, pipeline, "resolve-prod")
+    refusal = "tag prod-v1-again names version 1, but staging serves version 2"
+    checks.expect(
+        pipeline.status == "failed" and summary.get("resolve-prod") == "failed" and refusal in trace,
+        f"tag {tag} (staging serves version 2) should fail resolve-prod with {refusal!r}; "
+        f"jobs {summary}, resolve-prod log:\n{trace[-1500:]}",
+    )
+    checks.expect("deploy-prod" not in summary or summary["deploy-prod"] != "success", "deploy-prod ran")
+    checks.serves(ctx, "prod", ctx.facts["package_v1"], f"the refused tag {tag}")
+    return f"{tag}: {summary}"
+
+
 def stage_rollback(ctx: Context) -> dict[str, Any]:
     # The second model (retrained since stage 6) is approved and reaches staging...
     retrain = ctx.facts["retrain"]
@@ -192,6 +211,7 @@ def stage_rollback(ctx: Context) -> dict[str, Any]:
     approved = finished_deploy_pipeline(ctx, before, "the deploy pipeline of the second model")
     checks.pipeline_passed(deploy, approved, "test-staging")
     checks.serves(ctx, "staging", v2, f"approving {v2}")
+    stale = stale_tag_refused(ctx, deploy)
     # ... then finds it wrong and rejects it: the trigger rolls staging back to the newest Approved one.
     actions.set_approval(ctx, v2, "Rejected", "regression")
     rollback = finished_deploy_pipeline(ctx, before + 1, "the rollback deploy pipeline")
@@ -209,6 +229,7 @@ def stage_rollback(ctx: Context) -> dict[str, Any]:
         "rejected": v2,
         "rollback_pipeline": rollback.id,
         "rollback_variables": {k: v for k, v in variables.items() if k != "APPROVAL_EVENT_ID"},
+        "stale_tag": stale,
         "staging_serves": observe.served_package(ctx, "staging"),
         "prod_serves": observe.served_package(ctx, "prod"),
         "predictions": observe.invoke(
