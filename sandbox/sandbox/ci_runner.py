@@ -8,8 +8,11 @@ What a GitLab runner (shell executor) would do, for each pipeline the emulator c
   (CI_PIPELINE_SOURCE, CI_PIPELINE_ID/IID, CI_PIPELINE_URL, CI_PROJECT_ID, CI_JOB_ID) are passed with
   `--variable`;
 - `id_tokens`: gitlab-ci-local 4.73 accepts but does not implement them; the runner signs one RS256 JWT per
-  declared token name (GitLab's claims: `sub = project_path:<group>/<repo>:ref_type:branch:ref:<ref>`,
-  the job's `aud`) and passes it as that variable;
+  declared token name (GitLab's claims: `sub = project_path:<group>/<repo>:ref_type:<branch|tag>:ref:<ref>`,
+  `ref_protected`, the job's `aud`, see oidc.py) and passes it as that variable;
+- tag pipelines (a created or pushed tag): a detached checkout of the tag's commit, `CI_COMMIT_TAG` and
+  `CI_COMMIT_REF_NAME` = the tag, no `CI_COMMIT_BRANCH` (https://docs.gitlab.com/ci/variables/predefined_variables/);
+- protected variables only for pipelines on protected refs (https://docs.gitlab.com/ci/variables/#protect-a-cicd-variable);
 - runner-level environment (like a runner's `environment = [...]` setting): AWS_ENDPOINT_URL of the local
   AWS, a PATH whose `python`/`pip` are an isolated virtualenv layered on the project's pinned one (what the
   job image provides), pip/uv caches; no AWS credentials (jobs authenticate with OIDC);
@@ -53,9 +56,20 @@ from sandbox.ci_plan import (
     parse_expanded,
     waits_on_manual,
 )
+from sandbox.gitlab_emulator.civars import predefined_variables
+from sandbox.gitlab_emulator.protected_refs import is_protected_ref
 from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
 
 ROOT = Path(__file__).resolve().parents[2]
+# Predefined variables about the pipeline's ref that the runner passes to gitlab-ci-local.
+REF_VARIABLES = (
+    "CI_COMMIT_REF_NAME",
+    "CI_COMMIT_REF_SLUG",
+    "CI_COMMIT_REF_PROTECTED",
+    "CI_COMMIT_BRANCH",
+    "CI_COMMIT_TAG",
+    "CI_COMMIT_TAG_MESSAGE",
+)
 GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
 
 
@@ -190,9 +204,10 @@ class GitlabCiLocalRunner:
         subprocess.run(
             [*git, "clone", "--quiet", "--no-checkout", str(project.repo), str(checkout)], check=True
         )
-        subprocess.run(
-            [*git, "-C", str(checkout), "checkout", "--quiet", "-B", pipeline.ref, pipeline.sha], check=True
-        )
+        # A branch pipeline runs on a local branch of that name (gitlab-ci-local reads CI_COMMIT_BRANCH from
+        # it); a tag pipeline on a detached HEAD, as a GitLab runner checks out a tag.
+        target = ["--detach", pipeline.sha] if pipeline.tag else ["-B", pipeline.ref, pipeline.sha]
+        subprocess.run([*git, "-C", str(checkout), "checkout", "--quiet", *target], check=True)
         subprocess.run(
             [
                 "git",
@@ -206,13 +221,16 @@ class GitlabCiLocalRunner:
             check=True,
         )
         subprocess.run(
-            ["git", "-C", str(checkout), "remote", "set-head", "origin", pipeline.ref], check=False
+            ["git", "-C", str(checkout), "remote", "set-head", "origin", project.default_branch], check=False
         )
         variables: dict[str, str] = dict(self.group_variables)
         masked: list[str] = []
+        protected_ref = is_protected_ref(project, pipeline.ref, tag=pipeline.tag)
         for variable in project.variables:
             if variable.environment_scope not in ("*", ""):
                 continue
+            if variable.protected and not protected_ref:
+                continue  # GitLab: protected variables reach pipelines on protected branches and tags only
             value = variable.value
             if variable.variable_type == "file":
                 path = home / "variables" / variable.key
@@ -225,6 +243,11 @@ class GitlabCiLocalRunner:
         for item in pipeline.variables:
             variables[item["key"]] = item["value"]
         variables_file = home / "variables.yml"
+        # Branch or tag: the emulator's predefined ref variables win over what gitlab-ci-local derives from
+        # the checkout (it knows no tags and calls every ref unprotected).
+        predefined = predefined_variables(
+            self.state, project, pipeline.ref, pipeline.sha, pipeline.source, None, tag=pipeline.tag
+        )
         cli_variables = [
             f"CI_PIPELINE_SOURCE={pipeline.source}",
             f"CI_PIPELINE_ID={pipeline.id}",
@@ -233,6 +256,7 @@ class GitlabCiLocalRunner:
             f"CI_PROJECT_ID={project.id}",
             f"CI_DEFAULT_BRANCH={project.default_branch}",
             f"CI_API_V4_URL={self.server_url}/api/v4",
+            *(f"{key}={predefined[key]}" for key in REF_VARIABLES if key in predefined),
         ]
         return PipelineRun(
             project, pipeline, base, checkout, home, variables_file, variables, cli_variables, masked
@@ -267,6 +291,8 @@ class GitlabCiLocalRunner:
         ]
         for variable in run.cli_variables:
             command += ["--variable", variable]
+        if run.pipeline.tag:
+            command += ["--unset-variable", "CI_COMMIT_BRANCH"]  # a tag pipeline has no branch
         return command + list(extra)
 
     def _popen_capture(self, run: PipelineRun, *extra: str) -> subprocess.Popen[str]:
@@ -344,6 +370,7 @@ class GitlabCiLocalRunner:
         project, pipeline = run.project, run.pipeline
         group_path = self.state.project_full_path(project).rsplit("/", 1)[0]
         first_job = next(iter(run.jobs.values()))
+        user = self.state.users.get(pipeline.user_id) if pipeline.user_id else None
         identity = oidc.JobIdentity(
             server_url=self.server_url,
             project_path=self.state.project_full_path(project),
@@ -354,6 +381,9 @@ class GitlabCiLocalRunner:
             pipeline_id=pipeline.id,
             pipeline_source=pipeline.source,
             job_id=first_job.id,
+            user_login=user.username if user else "sandbox",
+            ref_type="tag" if pipeline.tag else "branch",
+            ref_protected=is_protected_ref(project, pipeline.ref, tag=pipeline.tag),
         )
         run.tokens = {
             name: self.signer.sign(oidc.claims(identity, audience))

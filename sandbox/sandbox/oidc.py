@@ -1,8 +1,12 @@
 """GitLab CI `id_tokens` for the sandbox: RS256 JWTs with GitLab's claims, signed by a key made per run.
 
 GitLab injects each `id_tokens:` entry of a job as a variable holding a JWT whose `aud` is the entry's `aud`
-and whose `sub` is `project_path:<group>/<project>:ref_type:branch:ref:<ref>`. AWS STS
+and whose `sub` is `project_path:<group>/<project>:ref_type:<branch|tag>:ref:<ref>`. AWS STS
 AssumeRoleWithWebIdentity then checks the role's trust policy against `aud` and `sub`.
+Claims as https://docs.gitlab.com/ci/secrets/id_token_authentication/#token-payload lists them: `ref` is the
+branch or tag name, `ref_type` `branch` or `tag`, `ref_path` the full ref (`refs/heads/main`,
+`refs/tags/prod-1`), `ref_protected` `"true"` or `"false"` (a string) as the ref is protected (the default or a
+protected branch, a tag matching a protected tag).
 Not emulated: the JWKS / OpenID discovery endpoints (the local STS does not verify signatures).
 """
 
@@ -35,14 +39,19 @@ class JobIdentity:
     pipeline_source: str
     job_id: int
     user_login: str = "sandbox"
+    ref_type: str = "branch"  # or "tag"
+    ref_protected: bool = True
 
 
 def claims(identity: JobIdentity, audience: str | list[str], lifetime_s: int = 3600) -> dict[str, Any]:
-    """GitLab's ID token claims for a job on a branch."""
+    """GitLab's ID token claims for a job on a branch or a tag."""
+    if identity.ref_type not in ("branch", "tag"):
+        raise ValueError(f"ref_type must be branch or tag, not {identity.ref_type!r}")
     now = int(time.time())
+    prefix = "refs/heads/" if identity.ref_type == "branch" else "refs/tags/"
     return {
         "iss": identity.server_url,
-        "sub": f"project_path:{identity.project_path}:ref_type:branch:ref:{identity.ref}",
+        "sub": f"project_path:{identity.project_path}:ref_type:{identity.ref_type}:ref:{identity.ref}",
         "aud": audience,
         "namespace_id": str(identity.namespace_id),
         "namespace_path": identity.namespace_path,
@@ -53,9 +62,9 @@ def claims(identity: JobIdentity, audience: str | list[str], lifetime_s: int = 3
         "pipeline_source": identity.pipeline_source,
         "job_id": str(identity.job_id),
         "ref": identity.ref,
-        "ref_type": "branch",
-        "ref_path": f"refs/heads/{identity.ref}",
-        "ref_protected": "true",
+        "ref_type": identity.ref_type,
+        "ref_path": f"{prefix}{identity.ref}",
+        "ref_protected": "true" if identity.ref_protected else "false",
         "runner_environment": "self-hosted",
         "jti": str(uuid.uuid4()),
         "iat": now,

@@ -163,3 +163,81 @@ def test_a_failing_job_fails_the_pipeline_and_skips_later_jobs(emulator: Any) ->
     assert jobs == {"first": "failed", "second": "skipped"}
     assert pipeline.status == "failed"
     assert "boom" in _trace(project, pipeline, "first")
+
+
+TAG_CI_FILE = """
+resolve-prod:
+  rules:
+    - if: $CI_COMMIT_TAG =~ /^prod-/
+  id_tokens:
+    AWS_ID_TOKEN:
+      aud: sts.amazonaws.com
+  script:
+    - echo "tag=$CI_COMMIT_TAG branch=${CI_COMMIT_BRANCH:-none} ref=$CI_COMMIT_REF_NAME protected=$CI_COMMIT_REF_PROTECTED"
+    - echo "prod=${PROD_SECRET:-absent}"
+deploy-staging:
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+  script: [echo "staging on $CI_COMMIT_BRANCH"]
+"""
+
+
+def test_a_protected_tag_runs_its_tag_pipeline_with_a_tag_id_token(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    signed = _record_signed(runner)
+    project = _project(server, seeded, TAG_CI_FILE)
+    project.protectedtags.create({"name": "prod-*", "create_access_level": 40})
+    project.variables.create({"key": "PROD_SECRET", "value": "only-on-protected", "protected": True})
+    [branch_pipeline] = project.pipelines.list(get_all=True)
+    _wait(runner, branch_pipeline)
+    assert {j.name for j in branch_pipeline.jobs.list(get_all=True)} == {"deploy-staging"}
+    project.tags.create({"tag_name": "prod-1", "ref": "main"})
+    tag_pipeline = next(p for p in project.pipelines.list(get_all=True) if p.ref == "prod-1")
+    _wait(runner, tag_pipeline)
+    assert tag_pipeline.status == "success"
+    # gitlab-ci-local evaluated the job rules with the tag's variables: only the prod job exists.
+    assert {j.name: j.status for j in tag_pipeline.jobs.list(get_all=True)} == {"resolve-prod": "success"}
+    trace = _trace(project, tag_pipeline, "resolve-prod")
+    assert "tag=prod-1 branch=none ref=prod-1 protected=true" in trace
+    assert "prod=only-on-protected" in trace  # protected (not masked) variables reach protected tags
+    [claims] = signed[tag_pipeline.id]
+    assert claims["sub"] == "project_path:ml/team/p:ref_type:tag:ref:prod-1"
+    assert (claims["ref"], claims["ref_type"], claims["ref_path"], claims["ref_protected"]) == (
+        "prod-1",
+        "tag",
+        "refs/tags/prod-1",
+        "true",
+    )
+
+
+def test_an_unprotected_tag_gets_an_unprotected_token_and_no_protected_variables(emulator: Any) -> None:
+    server, runner, seeded = emulator
+    signed = _record_signed(runner)
+    project = _project(server, seeded, TAG_CI_FILE)
+    project.variables.create({"key": "PROD_SECRET", "value": "only-on-protected", "protected": True})
+    runner.wait_idle(120)
+    project.tags.create({"tag_name": "prod-2", "ref": "main"})  # no protected tag rule
+    tag_pipeline = next(p for p in project.pipelines.list(get_all=True) if p.ref == "prod-2")
+    _wait(runner, tag_pipeline)
+    trace = _trace(project, tag_pipeline, "resolve-prod")
+    assert "protected=false" in trace
+    assert "prod=absent" in trace
+    [claims] = signed[tag_pipeline.id]
+    assert (claims["sub"], claims["ref_protected"]) == (
+        "project_path:ml/team/p:ref_type:tag:ref:prod-2",
+        "false",
+    )
+
+
+def _record_signed(runner: GitlabCiLocalRunner) -> dict[int, list[dict[str, Any]]]:
+    """The claims of every ID token the runner signs, by pipeline id (the runner's own temp dir is gone once
+    a pipeline without manual jobs ends, so the job's copy of the token cannot be read afterwards)."""
+    signed: dict[int, list[dict[str, Any]]] = {}
+    sign = runner.signer.sign
+
+    def recording(payload: dict[str, Any]) -> str:
+        signed.setdefault(int(payload["pipeline_id"]), []).append(payload)
+        return sign(payload)
+
+    runner.signer.sign = recording  # type: ignore[method-assign]
+    return signed

@@ -8,8 +8,8 @@ play, trace).
 
 Roles as in GitLab: reading needs membership (or a non-private project), commits need Developer, settings,
 variables and triggers need Maintainer, archive/unarchive/delete need Owner. Anything else answers 404
-``{"error": "404 Not Found"}`` like GitLab's router. Not emulated: merge requests, issues, tags, protected
-branches, environments, webhooks, the admin API (seed data is created in Python, see ``state.py``).
+``{"error": "404 Not Found"}`` like GitLab's router. Tags and protected tags: ``tags_api.py``. Not emulated:
+merge requests, issues, protected branches, environments, webhooks, the admin API (seed data is created in Python, see ``state.py``).
 """
 
 from __future__ import annotations
@@ -690,18 +690,23 @@ def _pipeline_variables(raw: Any, as_list: bool) -> list[dict[str, str]]:
 
 
 def _start_pipeline(ctx: Ctx, project: Project, source: str, variables: list[dict[str, str]]) -> Pipeline:
+    """``ref`` names a branch or a tag (a tag pipeline then); both at once is GitLab's "Ref is ambiguous"
+    (Gitlab::Ci::Pipeline::Chain::Validate::Repository)."""
     ref = str(ctx.require("ref"))
-    sha = gitrepo.resolve(project.repo, f"refs/heads/{ref}") or gitrepo.resolve(
-        project.repo, f"refs/tags/{ref}"
-    )
+    branch_sha = gitrepo.resolve(project.repo, f"refs/heads/{ref}")
+    tag_sha = gitrepo.resolve(project.repo, f"refs/tags/{ref}")
+    if branch_sha and tag_sha:
+        raise invalid({"base": ["Ref is ambiguous"]})
+    sha = branch_sha or tag_sha
+    tag = tag_sha is not None
     if sha is None:
         raise invalid({"base": ["Reference not found"]})
     if gitrepo.blob_at(project.repo, sha, ci_config_path(project)) is None:
         raise invalid({"base": ["Missing CI config file"]})
-    if not workflow_allows(ctx.state, project, ref, sha, source, variables, ctx.user):
+    if not workflow_allows(ctx.state, project, ref, sha, source, variables, ctx.user, tag=tag):
         raise invalid({"base": ["Pipeline filtered out by workflow rules."]})
     return ctx.state.create_pipeline(
-        project, ref=ref, sha=sha, source=source, variables=variables, user=ctx.user
+        project, ref=ref, sha=sha, source=source, variables=variables, user=ctx.user, tag=tag
     )
 
 

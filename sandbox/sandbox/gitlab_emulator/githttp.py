@@ -3,7 +3,8 @@
 ``http://oauth2:<token>@host/<group>/<project>.git`` works like on GitLab: HTTP Basic with any user name and
 an access token (scopes ``api``, ``read_repository`` or ``write_repository``) as the password. Cloning needs
 Reporter, pushing needs Developer; archived projects refuse pushes. After a push, every branch that moved
-gets a ``push`` pipeline when its new commit has a CI config (see ``pipeline_start.start_push_pipeline``).
+gets a ``push`` pipeline when its new commit has a CI config (see ``pipeline_start.start_push_pipeline``), and
+every new or moved tag a tag pipeline. Protected tags hold for pushes as for the API (``push_hook.py``).
 
 Not emulated: SSH, the dumb HTTP protocol, LFS, CI job tokens (``gitlab-ci-token``), deploy tokens,
 protected branches, redirects for URLs without ``.git``.
@@ -18,8 +19,8 @@ import subprocess
 
 from werkzeug.wrappers import Request, Response
 
-from . import gitrepo
-from .pipeline_start import start_push_pipeline
+from . import gitrepo, gittags, push_hook
+from .pipeline_start import start_push_pipeline, start_tag_pipeline
 from .state import DEVELOPER, REPORTER, EmulatorState, Project, User
 
 GIT_PATH = re.compile(r"^/(?P<path>.+?)\.git/(?P<rest>info/refs|git-upload-pack|git-receive-pack)$")
@@ -75,8 +76,10 @@ def handle(state: EmulatorState, request: Request, raw_path: str) -> tuple[Respo
         return Response("You are not allowed to push code to this project.\n", status=403), project.id
     with project.lock if pushing and rest != "info/refs" else _NoLock():
         before = gitrepo.branches(project.repo) if pushing else {}
-        response = _run_backend(state, project, user, request, rest)
+        tags_before = _tag_commits(project) if pushing else {}
+        response = _run_backend(state, project, user, request, rest, level)
         after = gitrepo.branches(project.repo) if pushing else {}
+        tags_after = _tag_commits(project) if pushing else {}
     if pushing and not before and after and project.default_branch not in after:
         # GitLab makes the first branch pushed to an empty repository its default branch.
         project.default_branch = sorted(after)[0]
@@ -84,7 +87,14 @@ def handle(state: EmulatorState, request: Request, raw_path: str) -> tuple[Respo
     for branch, sha in sorted(after.items()):
         if before.get(branch) != sha:
             start_push_pipeline(state, project, user, branch, sha, before.get(branch))
+    for tag, sha in sorted(tags_after.items()):
+        if tags_before.get(tag) != sha:
+            start_tag_pipeline(state, project, user, tag, sha)
     return response, project.id
+
+
+def _tag_commits(project: Project) -> dict[str, str]:
+    return {t.name: t.commit for t in gittags.tags(project.repo)}
 
 
 class _NoLock:
@@ -95,9 +105,15 @@ class _NoLock:
         return None
 
 
-def _run_backend(state: EmulatorState, project: Project, user: User, request: Request, rest: str) -> Response:
+def _run_backend(
+    state: EmulatorState, project: Project, user: User, request: Request, rest: str, level: int
+) -> Response:
     body = request.get_data()
     env = {
+        # What the repository's pre-receive hook (push_hook.py) checks protected tags against.
+        push_hook.POLICY_ENV: push_hook.policy(
+            level, [(p.name, p.create_access_level) for p in project.protected_tags]
+        ),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_CONFIG_GLOBAL": gitrepo.empty_config(),

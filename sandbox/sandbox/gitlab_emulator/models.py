@@ -110,6 +110,20 @@ class Trigger:
 
 
 @dataclass
+class ProtectedTag:
+    """A protected tag name or wildcard (``prod-*``) and the role needed to create matching tags.
+
+    ``create_access_level`` as GitLab's ``ProtectedRefAccess``: 0 no one, 30 Developers + Maintainers,
+    40 Maintainers, 60 administrators (https://docs.gitlab.com/api/protected_tags/#valid-access-levels).
+    """
+
+    id: int
+    name: str
+    create_access_level: int
+    access_id: int
+
+
+@dataclass
 class Job:
     id: int
     pipeline_id: int
@@ -143,6 +157,8 @@ class Pipeline:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     job_ids: list[int] = field(default_factory=list)
+    # A pipeline for a tag (``ref`` is the tag name): GitLab's ``Ci::Pipeline#tag``.
+    tag: bool = False
 
 
 @dataclass
@@ -168,4 +184,5 @@ class Project:
     pipeline_iid: int = 0
     # Branches protected besides the default one (GitLab protects the default branch out of the box).
     protected_branches: set[str] = field(default_factory=set)
+    protected_tags: list[ProtectedTag] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -2,14 +2,18 @@
 
 GitLab starts a ``push`` pipeline for a commit made through the API or pushed over git alike
 (https://docs.gitlab.com/ci/pipelines/#types-of-pipelines), once ``workflow:rules`` allow it
-(https://docs.gitlab.com/ci/yaml/workflow/). Kept out of ``api.py`` so that ``githttp.py`` does not import
+(https://docs.gitlab.com/ci/yaml/workflow/). Creating a tag (API or push) starts a ``push`` pipeline for the
+tag, whose rules see ``CI_COMMIT_TAG`` and no ``CI_COMMIT_BRANCH``
+(https://docs.gitlab.com/ci/pipelines/#types-of-pipelines, "tag pipelines";
+https://docs.gitlab.com/ci/variables/predefined_variables/). Kept out of ``api.py`` so that ``githttp.py`` does not import
 the REST routes.
 """
 
 from __future__ import annotations
 
 from . import gitrepo, workflow
-from .civars import is_protected_ref, predefined_variables
+from .civars import predefined_variables
+from .protected_refs import is_protected_ref
 from .state import EmulatorState, Pipeline, Project, User
 
 
@@ -25,20 +29,22 @@ def workflow_allows(
     source: str,
     variables: list[dict[str, str]],
     user: User | None,
+    *,
+    tag: bool = False,
 ) -> bool:
     """Whether ``sha``'s CI config at ``ref`` creates a pipeline for ``source``: it exists, and its
     ``workflow:rules`` (evaluated with the variables a new pipeline would see) allow it."""
     blob = gitrepo.blob_at(project.repo, sha, ci_config_path(project))
     if blob is None:
         return False
-    protected = is_protected_ref(project, ref)
+    protected = is_protected_ref(project, ref, tag=tag)
     scope = {
         v.key: v.value
         for v in project.variables
         if v.environment_scope == "*" and (protected or not v.protected)
     }
     scope.update({v["key"]: v["value"] for v in variables})
-    scope.update(predefined_variables(state, project, ref, sha, source, user))
+    scope.update(predefined_variables(state, project, ref, sha, source, user, tag=tag))
     entries = gitrepo.ls_tree(project.repo, sha, "", recursive=True) or []
     files = [e.path for e in entries if e.type == "blob"]
     return workflow.creates_pipeline(blob[2], scope, workflow.glob_exists(files))
@@ -60,4 +66,23 @@ def start_push_pipeline(
         user=user,
         before_sha=before or gitrepo.EMPTY_SHA,
         skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
+    )
+
+
+def start_tag_pipeline(
+    state: EmulatorState, project: Project, user: User | None, tag: str, sha: str
+) -> Pipeline | None:
+    """A new tag starts a ``push`` pipeline for the tag (``before_sha`` all zeros, as for any new ref), once
+    its commit's CI config and ``workflow:rules`` allow it; ``[skip ci]`` in the commit message skips it."""
+    if not workflow_allows(state, project, tag, sha, "push", [], user, tag=True):
+        return None
+    return state.create_pipeline(
+        project,
+        ref=tag,
+        sha=sha,
+        source="push",
+        variables=[],
+        user=user,
+        skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
+        tag=True,
     )

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 from . import api as _api  # noqa: F401  (registers the REST routes)
 from . import githttp, gitrepo
 from . import resource_groups as _resource_groups  # noqa: F401  (registers its routes)
+from . import tags_api as _tags_api  # noqa: F401  (registers its routes)
 from .errors import ApiError
 from .faults import Faults, LoggedRequest
 from .routing import Ctx, authenticate, json_response, match, parse_params

@@ -10,7 +10,7 @@ The records themselves are in ``models.py`` (shared with ``runner.py`` without a
 Also the surface a ``PipelineRunner`` uses: ``add_job``, ``update_job``, ``append_trace``,
 ``update_pipeline``, ``get_pipeline``, ``get_job``.
 
-Not emulated: project-level memberships, personal namespaces, forks, tags, push rules for protected
+Not emulated: project-level memberships, personal namespaces, forks, push rules for protected
 branches (any Developer may push any branch; protection only decides which pipelines see protected
 variables, see ``civars.py``), persistence of this state across restarts.
 """
@@ -25,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import gitrepo
+from . import gitrepo, push_hook
 from .errors import ApiError, invalid, not_found
 from .models import (
     ADMIN_ACCESS,
@@ -40,6 +40,7 @@ from .models import (
     Job,
     Pipeline,
     Project,
+    ProtectedTag,
     Token,
     Trigger,
     User,
@@ -64,6 +65,7 @@ __all__ = [
     "Job",
     "Pipeline",
     "Project",
+    "ProtectedTag",
     "Token",
     "Trigger",
     "User",
@@ -283,6 +285,7 @@ class EmulatorState:
             )
             project.last_activity_at = project.created_at
             gitrepo.init_bare(project.repo, default_branch)
+            push_hook.install(project.repo)
             self.projects[project.id] = project
             return project
 
@@ -332,6 +335,7 @@ class EmulatorState:
         user: User | None,
         before_sha: str = gitrepo.EMPTY_SHA,
         skipped: bool = False,
+        tag: bool = False,
     ) -> Pipeline:
         """Record a pipeline and hand it to the runner (outside the lock); ``skipped`` ones ([skip ci]) are not."""
         with self.lock:
@@ -350,6 +354,7 @@ class EmulatorState:
                 user_id=user.id if user else None,
                 created_at=ts,
                 updated_at=ts,
+                tag=tag,
             )
             self.pipelines[pipeline.id] = pipeline
             project.last_activity_at = ts

@@ -198,7 +198,7 @@ def pipeline_json(state: EmulatorState, pipeline: Pipeline, detailed: bool = Tru
         result.update(
             {
                 "before_sha": pipeline.before_sha,
-                "tag": False,
+                "tag": pipeline.tag,
                 "yaml_errors": None,
                 "user": user_json(state, user) if user else None,
                 "started_at": iso(pipeline.started_at),
@@ -230,7 +230,7 @@ def job_json(state: EmulatorState, job: Job) -> dict[str, Any]:
         "stage": job.stage,
         "status": job.status,
         "ref": pipeline.ref,
-        "tag": False,
+        "tag": pipeline.tag,
         "allow_failure": job.allow_failure,
         "created_at": iso(job.created_at),
         "started_at": iso(job.started_at),
