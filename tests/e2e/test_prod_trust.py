@@ -83,16 +83,11 @@ def roles() -> Iterator[tuple[LocalAws, dict[str, str]]]:
 
 
 def token(project_path: str, ref_type: str, ref: str, audience: str = "sts.amazonaws.com") -> str:
-    """A job's ID token as GitLab mints it for a pipeline on a branch or a tag."""
-    identity = oidc.JobIdentity(f"https://{HOST}", project_path, 7, GROUP, 3, ref, 11, "push", 13)
-    claims = oidc.claims(identity, audience)
-    # GitLab's claims for a tag pipeline (https://docs.gitlab.com/ci/secrets/id_token_authentication/).
-    claims.update(
-        sub=f"project_path:{project_path}:ref_type:{ref_type}:ref:{ref}",
-        ref_type=ref_type,
-        ref_path=f"refs/{'tags' if ref_type == 'tag' else 'heads'}/{ref}",
+    """A job's ID token as GitLab mints it for a pipeline on a branch or a tag (sandbox.oidc's claims)."""
+    identity = oidc.JobIdentity(
+        f"https://{HOST}", project_path, 7, GROUP, 3, ref, 11, "push", 13, ref_type=ref_type
     )
-    return oidc.Signer().sign(claims)
+    return oidc.Signer().sign(oidc.claims(identity, audience))
 
 
 def assume(roles: tuple[LocalAws, dict[str, str]], stage: str, web_token: str) -> str:
