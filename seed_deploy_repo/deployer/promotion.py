@@ -20,6 +20,10 @@ from deployer.errors import DeployerError
 TAG_PREFIX = "prod-"
 # prod-v<version>, optionally followed by "-" and anything GitLab allows in a tag name (e.g. the pipeline).
 TAG_PATTERN = re.compile(r"prod-v(?P<version>[1-9][0-9]*)(?:-.+)?")
+# GitLab skips a push pipeline, a new tag's included, when its commit's message matches this
+# (SKIP_PATTERN in lib/gitlab/ci/pipeline/chain/skip.rb); pipelines run from the UI or the API do not skip.
+SKIP_CI = re.compile(r"\[(ci[ _-]skip|skip[ _-]ci)\]", re.IGNORECASE)
+RUN_PIPELINE_HINT = "GitLab creates that tag's own pipeline as skipped"
 
 
 def tag_name(version: int, pipeline_id: str = "") -> str:
@@ -55,7 +59,7 @@ def instructions(env: Mapping[str, str]) -> list[str]:
     project_url = env.get("CI_PROJECT_URL", "").strip() or "<project URL>"
     api = env.get("CI_API_V4_URL", "").strip() or "<GitLab URL>/api/v4"
     project_id = env.get("CI_PROJECT_ID", "").strip() or "<project id>"
-    return [
+    lines = [
         f"Staging passed. To promote model package version {version} to production, a Maintainer creates",
         f"the tag {tag} on commit {commit}:",
         f"  model package : {arn}",
@@ -68,6 +72,14 @@ def instructions(env: Mapping[str, str]) -> list[str]:
         f"The tag's pipeline deploys what staging serves then, if that is still version {version} and still "
         "Approved; otherwise it stops and says why.",
     ]
+    if SKIP_CI.search(env.get("CI_COMMIT_MESSAGE", "")):
+        lines += [
+            f"This commit's message contains [skip ci], so {RUN_PIPELINE_HINT}: after creating the tag, run its",
+            f"pipeline: Build > Pipelines > Run pipeline, Run for {tag}, or",
+            f'  curl --request POST --header "PRIVATE-TOKEN: <your token>" --data "ref={tag}" '
+            f'"{api}/projects/{project_id}/pipeline"',
+        ]
+    return lines
 
 
 def main() -> int:

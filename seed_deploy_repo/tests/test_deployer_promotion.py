@@ -91,6 +91,33 @@ def test_instructions_name_the_package_the_tag_and_the_commit() -> None:
     assert "only Maintainers can create them" in text
 
 
+@pytest.mark.parametrize(
+    "message", ["Initial commit\n\n[skip ci]", "docs [CI SKIP]", "x [ci-skip]", "x [skip_ci]"]
+)
+def test_on_a_skip_ci_commit_the_instructions_say_to_run_the_tags_pipeline(message: str) -> None:
+    env = {
+        "RESOLVED_MODEL_PACKAGE_ARN": "arn:aws:sagemaker:us-east-1:1:model-package/g/2",
+        "RESOLVED_MODEL_PACKAGE_VERSION": "2",
+        "CI_PIPELINE_ID": "9",
+        "CI_COMMIT_MESSAGE": message,
+        "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
+        "CI_PROJECT_ID": "42",
+    }
+    text = "\n".join(promotion.instructions(env))
+    assert "GitLab creates that tag's own pipeline as skipped" in text
+    assert "Run pipeline, Run for prod-v2-p9" in text
+    assert '--data "ref=prod-v2-p9" "https://gitlab.example.com/api/v4/projects/42/pipeline"' in text
+
+
+def test_without_skip_ci_no_extra_step() -> None:
+    env = {
+        "RESOLVED_MODEL_PACKAGE_ARN": "arn:aws:sagemaker:us-east-1:1:model-package/g/2",
+        "RESOLVED_MODEL_PACKAGE_VERSION": "2",
+        "CI_COMMIT_MESSAGE": "Skip the CI cache for ci-skip tests",  # no bracketed marker
+    }
+    assert promotion.RUN_PIPELINE_HINT not in "\n".join(promotion.instructions(env))
+
+
 def test_instructions_need_the_resolved_package() -> None:
     with pytest.raises(DeployerError, match="RESOLVED_MODEL_PACKAGE_ARN"):
         promotion.instructions({"CI_PIPELINE_ID": "1"})

@@ -127,6 +127,10 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     assert tag.name == facts["tag"] == f"prod-v1-p{deploy.pipelines.list(source='trigger')[0].id}"
     tag_pipeline = deploy.pipelines.get(facts["tag_pipeline"])
     assert (tag_pipeline.ref, tag_pipeline.tag) == (tag.name, True)
+    # GitLab skips a new tag's pipeline when its commit says [skip ci]; test-staging then said to run it
+    skip_ci = "[skip ci]" in deploy.commits.get(tag.commit["id"]).message
+    assert facts["tag_pipeline_run_by_hand"] is skip_ci
+    assert facts["tag_pipeline_source"] == ("api" if skip_ci else "push")
     prod = cfn.describe_stacks(StackName=ctx.deploy_stack("prod"))["Stacks"][0]
     assert prod["StackStatus"] == "CREATE_COMPLETE"
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in prod["Parameters"]}

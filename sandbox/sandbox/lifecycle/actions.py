@@ -104,5 +104,10 @@ def create_tag(ctx: Context, tag: str, commit: str, message: str) -> Any:
     return gitlab_project(ctx, "deploy").tags.create({"tag_name": tag, "ref": commit, "message": message})
 
 
+def run_pipeline(ctx: Context, ref: str) -> Any:
+    """A Maintainer runs a pipeline for ``ref`` (Build > Pipelines > Run pipeline; ``POST /projects/:id/pipeline``)."""
+    return gitlab_project(ctx, "deploy").pipelines.create({"ref": ref})
+
+
 def delete_project_stack(ctx: Context) -> None:
     ctx.aws("cloudformation").delete_stack(StackName=ctx.project_stack)

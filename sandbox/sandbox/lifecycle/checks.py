@@ -13,6 +13,8 @@ from sandbox.lifecycle.context import Context, StageError
 
 # What `python -m deployer.promotion` prints at the end of test-staging (seed_deploy_repo/deployer/promotion.py).
 PROMOTION_LINE = re.compile(r"the tag (?P<tag>prod-\S+) on commit (?P<commit>[0-9a-f]{40}):")
+# ... and, on a [skip ci] commit, that the tag's own pipeline is skipped and must be run.
+RUN_PIPELINE_LINE = "GitLab creates that tag's own pipeline as skipped"
 
 
 def expect(condition: object, message: str) -> None:
@@ -38,13 +40,14 @@ def serves(ctx: Context, stage: str, package_arn: str, after: str) -> None:
     expect(serving == package_arn, f"{stage} serves {serving} after {after}, not {package_arn}")
 
 
-def promotion_offer(trace: str) -> tuple[str, str]:
-    """The tag and commit test-staging tells a Maintainer to create (a person reads the job log)."""
+def promotion_offer(trace: str) -> dict[str, Any]:
+    """What test-staging tells a Maintainer (a person reads the job log): the tag, the commit, and whether
+    the tag's pipeline must be run by hand (its commit says [skip ci])."""
     match = PROMOTION_LINE.search(trace)
     if match is None:
         tail = "\n".join(trace.strip().splitlines()[-10:])
         raise StageError(f"test-staging printed no promotion instructions; its log ends:\n{tail}")
-    return match["tag"], match["commit"]
+    return {"tag": match["tag"], "commit": match["commit"], "run_pipeline": RUN_PIPELINE_LINE in trace}
 
 
 def nothing_left(ctx: Context) -> None:

@@ -126,8 +126,9 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
         f"deploy pipeline variables name {variables.get('MODEL_PACKAGE_ARN')}, not {arn}",
     )
     checks.serves(ctx, "staging", arn, "its approval")
-    tag, commit = checks.promotion_offer(observe.job_trace(deploy, pipeline, "test-staging"))
-    ctx.facts["promotion"] = {"tag": tag, "commit": commit}
+    ctx.facts["promotion"] = offer = checks.promotion_offer(
+        observe.job_trace(deploy, pipeline, "test-staging")
+    )
     stack = ctx.deploy_stack("staging")
     endpoint = observe.stack_outputs(ctx, stack)["EndpointName"]
     return {
@@ -139,8 +140,24 @@ def stage_staging(ctx: Context) -> dict[str, Any]:
         "stack": f"{stack} {observe.stack_status(ctx, stack)}",
         "endpoint_name": endpoint,
         "predictions": observe.invoke(ctx, endpoint),
-        "promotion_tag": tag,
+        "promotion_tag": offer["tag"],
     }
+
+
+def promote(ctx: Context, tag: str, message: str) -> Any:
+    """Create the tag as test-staging said and, if it said the tag's own pipeline is skipped ([skip ci]
+    commit), run the tag's pipeline too; returns the finished pipeline that ran the tag's jobs."""
+    offer = ctx.facts["promotion"]
+    actions.create_tag(ctx, tag, offer["commit"], message)
+    pipeline = wait_for(f"the pipeline of tag {tag}", lambda: observe.tag_pipelines(ctx, tag), 60)[0]
+    if offer["run_pipeline"]:
+        wait_for(f"tag pipeline {pipeline.id}", lambda: observe.finished(pipeline), PIPELINE_TIMEOUT_S)
+        checks.expect(
+            pipeline.status == "skipped", f"tag {tag}'s own pipeline is {pipeline.status}, not skipped"
+        )
+        pipeline = actions.run_pipeline(ctx, tag)
+    wait_for(f"tag pipeline {pipeline.id}", lambda: observe.finished(pipeline), PIPELINE_TIMEOUT_S, POLL_S)
+    return pipeline
 
 
 def stage_production(ctx: Context) -> dict[str, Any]:
@@ -149,9 +166,7 @@ def stage_production(ctx: Context) -> dict[str, Any]:
     refusal = main_token_refused_by_prod_role(ctx, deploy)
     # A Maintainer creates the tag test-staging printed, on the commit it names.
     tag, commit = ctx.facts["promotion"]["tag"], ctx.facts["promotion"]["commit"]
-    actions.create_tag(ctx, tag, commit, f"Promote {ctx.facts['package_v1']} to production")
-    pipeline = wait_for(f"the pipeline of tag {tag}", lambda: observe.tag_pipelines(ctx, tag), 60)[0]
-    wait_for(f"tag pipeline {pipeline.id}", lambda: observe.finished(pipeline), PIPELINE_TIMEOUT_S, POLL_S)
+    pipeline = promote(ctx, tag, f"Promote {ctx.facts['package_v1']} to production")
     jobs = checks.pipeline_passed(deploy, pipeline, "resolve-prod", "deploy-prod", "test-prod")
     checks.serves(ctx, "prod", ctx.facts["package_v1"], f"tag {tag}")
     stack = ctx.deploy_stack("prod")
@@ -163,6 +178,7 @@ def stage_production(ctx: Context) -> dict[str, Any]:
         "created_by": "ml-engineer, Maintainer (python-gitlab)",
         "tag_pipeline": pipeline.id,
         "tag_pipeline_source": pipeline.source,
+        "tag_pipeline_run_by_hand": ctx.facts["promotion"]["run_pipeline"],
         "jobs": jobs,
         "job_seconds": observe.job_seconds(pipeline),
         "stack": f"{stack} {observe.stack_status(ctx, stack)}",
@@ -174,9 +190,7 @@ def stage_production(ctx: Context) -> dict[str, Any]:
 def stale_tag_refused(ctx: Context, deploy: Any) -> str:
     """A Maintainer tags version 1 again while staging serves version 2: resolve-prod refuses, prod keeps v1."""
     tag = "prod-v1-again"
-    actions.create_tag(ctx, tag, ctx.facts["promotion"]["commit"], "Promote version 1 again")
-    pipeline = wait_for(f"the pipeline of tag {tag}", lambda: observe.tag_pipelines(ctx, tag), 60)[0]
-    wait_for(f"tag pipeline {pipeline.id}", lambda: observe.finished(pipeline), PIPELINE_TIMEOUT_S)
+    pipeline = promote(ctx, tag, "Promote version 1 again")
     summary = observe.job_summary(pipeline)
     trace = observe.job_trace(deploy, pipeline, "resolve-prod")
     refusal = "tag prod-v1-again names version 1, but staging serves version 2"
