@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
+from contracts import names
 from sandbox import data as data_module
 from sandbox import lifecycle
 from sandbox.cloud import GROUP_PATH, LocalCloud
@@ -113,6 +114,7 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     assert staging["StackStatus"] == "CREATE_COMPLETE"
     assert facts["pipeline_variables"]["MODEL_PACKAGE_ARN"] == package["ModelPackageArn"]
     assert facts["jobs"] == {"resolve": "success", "deploy-staging": "success", "test-staging": "success"}
+    assert facts["endpoint_name"] == names.endpoint_name(ctx.name, ctx.project_id, "staging")  # C5
     assert facts["predictions"] == _expected_predictions(ctx, booster)
     # test-staging printed how to promote: a tag naming version 1 and this pipeline, on the deployed commit
     assert facts["promotion_tag"] == f"prod-v1-p{facts['deploy_pipeline']}"
@@ -123,6 +125,7 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     facts = _stage(ctx, "production")
     assert facts["main_token_to_prod_role"] == "AccessDenied"
     assert facts["jobs"] == {"resolve-prod": "success", "deploy-prod": "success", "test-prod": "success"}
+    assert facts["endpoint_name"] == names.endpoint_name(ctx.name, ctx.project_id, "prod")  # C5
     [tag] = deploy.tags.list(get_all=True)
     assert tag.name == facts["tag"] == f"prod-v1-p{deploy.pipelines.list(source='trigger')[0].id}"
     tag_pipeline = deploy.pipelines.get(facts["tag_pipeline"])
