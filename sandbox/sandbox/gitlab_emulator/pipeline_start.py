@@ -5,8 +5,8 @@ GitLab starts a ``push`` pipeline for a commit made through the API or pushed ov
 (https://docs.gitlab.com/ci/yaml/workflow/). Creating a tag (API or push) starts a ``push`` pipeline for the
 tag, whose rules see ``CI_COMMIT_TAG`` and no ``CI_COMMIT_BRANCH``
 (https://docs.gitlab.com/ci/pipelines/#types-of-pipelines, "tag pipelines";
-https://docs.gitlab.com/ci/variables/predefined_variables/). Kept out of ``api.py`` so that ``githttp.py`` does not import
-the REST routes.
+https://docs.gitlab.com/ci/variables/predefined_variables/). Kept out of the REST modules (``api_*.py``) so
+that ``githttp.py`` does not import the REST routes.
 """
 
 from __future__ import annotations

@@ -139,6 +139,10 @@ class Ctx:
         assert self.user is not None
         return self.user
 
+    def user_level(self, project: Project) -> int:
+        """The caller's role in ``project`` (ADMIN_ACCESS for administrators, 0 for none)."""
+        return self.state.access_level(self.current_user(), self.state.groups[project.namespace_id])
+
     def group_or_404(self, ref: str) -> Group:
         group = self.state.find_group(ref)
         if group is None or not self.can_see_group(group):

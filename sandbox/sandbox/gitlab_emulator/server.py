@@ -2,7 +2,7 @@
 
 ``GitLabEmulator`` bundles state, faults and server::
 
-    emulator = GitLabEmulator(data_dir).start()      # background thread
+    emulator = GitLabEmulator(data_dir).start()      # background thread; flavor="gitlab.com" for its defaults
     emulator.url                                      # http://127.0.0.1:<port>
     ...
     emulator.stop()
@@ -25,10 +25,9 @@ from werkzeug.wrappers import Request, Response
 
 from . import api as _api  # noqa: F401  (registers the REST routes)
 from . import githttp, gitrepo
-from . import resource_groups as _resource_groups  # noqa: F401  (registers its routes)
-from . import tags_api as _tags_api  # noqa: F401  (registers its routes)
 from .errors import ApiError
 from .faults import Faults, LoggedRequest
+from .pipeline_variables import SELF_MANAGED
 from .routing import Ctx, authenticate, json_response, match, parse_params
 from .runner import PipelineRunner
 from .state import EmulatorState
@@ -123,8 +122,9 @@ class GitLabEmulator:
         host: str = "127.0.0.1",
         port: int = 0,
         external_url: str | None = None,
+        flavor: str = SELF_MANAGED,
     ) -> None:
-        self.state = EmulatorState(Path(data_dir), runner)
+        self.state = EmulatorState(Path(data_dir), runner, flavor=flavor)
         self.faults = Faults()
         self.app = EmulatorApp(self.state, self.faults)
         self._server: BaseWSGIServer = make_server(

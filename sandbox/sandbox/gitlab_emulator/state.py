@@ -7,8 +7,9 @@ admin HTTP API is not emulated.
 
 The records themselves are in ``models.py`` (shared with ``runner.py`` without an import cycle).
 
-Also the surface a ``PipelineRunner`` uses: ``add_job``, ``update_job``, ``append_trace``,
-``update_pipeline``, ``get_pipeline``, ``get_job``.
+Pipelines and jobs (creation and the state machine a ``PipelineRunner`` drives: ``add_job``,
+``update_job``, ``append_trace``, ``update_pipeline``, ``get_pipeline``, ``get_job``) are in
+``pipeline_records.py``, which ``EmulatorState`` inherits.
 
 Not emulated: project-level memberships, personal namespaces, forks, push rules for protected
 branches (any Developer may push any branch; protection only decides which pipelines see protected
@@ -48,6 +49,8 @@ from .models import (
     iso,
     now,
 )
+from .pipeline_records import PipelineRecords
+from .pipeline_variables import SELF_MANAGED, SETTING, default_role
 from .runner import PipelineRunner, RecordingRunner
 
 # The records moved to models.py; importing them from here stays supported.
@@ -75,10 +78,15 @@ __all__ = [
 ]
 
 
-class EmulatorState:
+class EmulatorState(PipelineRecords):
     """All emulator data; thread-safe through ``self.lock``."""
 
-    def __init__(self, data_dir: Path, runner: PipelineRunner | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, runner: PipelineRunner | None = None, *, flavor: str = SELF_MANAGED
+    ) -> None:
+        # "gitlab.com" or "self-managed": the defaults GitLab gives new projects (pipeline_variables.py).
+        self.flavor = flavor
+        default_role(flavor)  # refuse an unknown flavor now, not at the first project
         self.data_dir = Path(data_dir)
         (self.data_dir / "repos").mkdir(parents=True, exist_ok=True)
         self.runner: PipelineRunner = runner or RecordingRunner()
@@ -281,7 +289,7 @@ class EmulatorState:
                 created_at=now(),
                 repo=self.data_dir / "repos" / f"{project_id}.git",
                 creator_id=creator.id,
-                settings=dict(settings or {}),
+                settings={SETTING: default_role(self.flavor), **(settings or {})},
             )
             project.last_activity_at = project.created_at
             gitrepo.init_bare(project.repo, default_branch)
@@ -322,116 +330,3 @@ class EmulatorState:
                 },
             )
         return matches[0]
-
-    # ---- pipelines (emulator side) ---------------------------------------------------------------------
-    def create_pipeline(
-        self,
-        project: Project,
-        *,
-        ref: str,
-        sha: str,
-        source: str,
-        variables: list[dict[str, str]],
-        user: User | None,
-        before_sha: str = gitrepo.EMPTY_SHA,
-        skipped: bool = False,
-        tag: bool = False,
-    ) -> Pipeline:
-        """Record a pipeline and hand it to the runner (outside the lock); ``skipped`` ones ([skip ci]) are not."""
-        with self.lock:
-            project.pipeline_iid += 1
-            ts = now()
-            pipeline = Pipeline(
-                id=self.next_id("pipeline"),
-                iid=project.pipeline_iid,
-                project_id=project.id,
-                ref=ref,
-                sha=sha,
-                before_sha=before_sha,
-                source=source,
-                status="skipped" if skipped else "created",
-                variables=variables,
-                user_id=user.id if user else None,
-                created_at=ts,
-                updated_at=ts,
-                tag=tag,
-            )
-            self.pipelines[pipeline.id] = pipeline
-            project.last_activity_at = ts
-        if not skipped:
-            self.runner.start(project, pipeline)
-        return pipeline
-
-    # ---- the runner's surface ------------------------------------------------------------------------
-    def get_pipeline(self, pipeline_id: int) -> Pipeline:
-        with self.lock:
-            pipeline = self.pipelines.get(pipeline_id)
-            if pipeline is None:
-                raise KeyError(f"pipeline {pipeline_id} does not exist")
-            return pipeline
-
-    def get_job(self, job_id: int) -> Job:
-        with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None:
-                raise KeyError(f"job {job_id} does not exist")
-            return job
-
-    def add_job(
-        self,
-        pipeline: Pipeline,
-        *,
-        name: str,
-        stage: str,
-        status: str = "created",
-        when: str = "on_success",
-        allow_failure: bool = False,
-    ) -> Job:
-        """Add a job to ``pipeline``. A ``when="manual"`` job starts as ``manual`` and can be played."""
-        if status not in PIPELINE_STATUSES:
-            raise ValueError(f"unknown job status {status!r}")
-        with self.lock:
-            job = Job(
-                id=self.next_id("job"),
-                pipeline_id=pipeline.id,
-                project_id=pipeline.project_id,
-                name=name,
-                stage=stage,
-                status="manual" if when == "manual" and status == "created" else status,
-                when=when,
-                allow_failure=allow_failure,
-                created_at=now(),
-                user_id=pipeline.user_id,
-            )
-            self.jobs[job.id] = job
-            pipeline.job_ids.append(job.id)
-            return job
-
-    def update_job(self, job: Job, status: str) -> None:
-        if status not in PIPELINE_STATUSES:
-            raise ValueError(f"unknown job status {status!r}")
-        with self.lock:
-            ts = now()
-            if status == "running" and job.started_at is None:
-                job.started_at = ts
-            if status in FINISHED:
-                job.finished_at = ts
-                job.started_at = job.started_at or ts
-            job.status = status
-
-    def append_trace(self, job: Job, data: bytes | str) -> None:
-        with self.lock:
-            job.trace.extend(data.encode() if isinstance(data, str) else data)
-
-    def update_pipeline(self, pipeline: Pipeline, status: str) -> None:
-        if status not in PIPELINE_STATUSES:
-            raise ValueError(f"unknown pipeline status {status!r}")
-        with self.lock:
-            ts = now()
-            if status == "running" and pipeline.started_at is None:
-                pipeline.started_at = ts
-            if status in FINISHED:
-                pipeline.finished_at = ts
-                pipeline.started_at = pipeline.started_at or ts
-            pipeline.status = status
-            pipeline.updated_at = ts

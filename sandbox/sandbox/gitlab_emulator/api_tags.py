@@ -120,10 +120,6 @@ def tag_json(ctx: Ctx, project: Project, tag: gittags.TagInfo) -> dict[str, Any]
     }
 
 
-def _user_level(ctx: Ctx, project: Project) -> int:
-    return ctx.state.access_level(ctx.current_user(), ctx.state.groups[project.namespace_id])
-
-
 @route("GET", "/projects/:id/repository/tags")
 def list_tags(ctx: Ctx) -> Response:
     project = ctx.project_or_404(ctx.args["id"], REPORTER)
@@ -165,7 +161,7 @@ def create_tag(ctx: Ctx) -> Response:
     with project.lock:
         if gittags.find(project.repo, name) is not None:
             raise ApiError(400, {"message": f"Tag {name} already exists"})
-        if not may_create_tag(project, name, _user_level(ctx, project)):
+        if not may_create_tag(project, name, ctx.user_level(project)):
             raise ApiError(400, {"message": CREATE_PROTECTED})
         try:
             gittags.create(project.repo, name, sha, ctx.str_param("message"), (user.name, user.email))
@@ -184,7 +180,7 @@ def delete_tag(ctx: Ctx) -> Response:
     with project.lock:
         if gittags.find(project.repo, name) is None:
             raise not_found("Tag")
-        if is_protected_tag(project, name) and _user_level(ctx, project) < MAINTAINER:
+        if is_protected_tag(project, name) and ctx.user_level(project) < MAINTAINER:
             raise forbidden()
         gittags.delete(project.repo, name)
     return Response(status=204)
