@@ -1,7 +1,9 @@
 """The two seed repos stand alone once seeded, so their shared CI helpers are copies: they must agree.
 
 Also runs the shared OIDC helper (ci/oidc.sh) in bash and POSIX sh, as the job shells do, and checks the
-token file lives in a private directory that is gone when the shell exits (issues 10.4, 10.5, 13).
+token file lives in a private directory that is gone when the shell exits (issues 10.4, 10.5, 13); and checks
+that both repos install their CI dependencies the same way: ci/venv.sh with the pinned uv from lock files
+with hashes (issue 13).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOS = (ROOT / "seed_build_repo", ROOT / "seed_deploy_repo")
-# Helpers both repos must carry byte for byte. ci/venv.sh is not yet shared (see the report of issue 13).
-SHARED = ("ci/oidc.sh",)
+# Helpers both repos must carry byte for byte (each repo stands alone once seeded, so they are copies).
+SHARED = ("ci/oidc.sh", "ci/venv.sh")
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJwcm9qZWN0X3BhdGgifQ.c2lnbmF0dXJl"
 
 
@@ -32,6 +34,48 @@ def test_both_pipelines_source_the_shared_helper() -> None:
     for repo in REPOS:
         assert ". ci/oidc.sh" in (repo / ".gitlab-ci.yml").read_text(), repo.name
     assert not (ROOT / "seed_build_repo" / "ci" / "aws-oidc.sh").exists()
+
+
+def _lock_files_used(repo: Path) -> set[str]:
+    text = (repo / ".gitlab-ci.yml").read_text()
+    return set(re.findall(r"sh ci/venv\.sh (\S+)", text))
+
+
+@pytest.mark.parametrize("repo", REPOS, ids=lambda r: r.name)
+def test_ci_installs_only_from_hash_locked_files_with_the_pinned_uv(repo: Path) -> None:
+    locks = _lock_files_used(repo)
+    assert locks, f"{repo.name}/.gitlab-ci.yml never runs ci/venv.sh"
+    for lock in locks:
+        assert re.fullmatch(r"requirements/[a-z]+\.txt", lock), lock
+        text = (repo / lock).read_text()
+        pins = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+        assert pins, lock
+        assert all("==" in pin and pin.endswith(" \\") for pin in pins), lock
+        source = (repo / lock).with_suffix(".in")
+        assert source.is_file(), f"{repo.name}/{lock} has no {source.name} to be compiled from"
+        assert f"--generate-hashes --no-annotate -o {lock}" in text.splitlines()[1], lock
+    # ci/venv.sh installs with `uv pip sync --require-hashes`: nothing unpinned or unhashed gets in.
+    assert "pip sync --quiet --require-hashes" in (repo / "ci" / "venv.sh").read_text()
+    assert "pip install" not in (repo / ".gitlab-ci.yml").read_text()
+
+
+def test_both_pipelines_pin_the_same_uv() -> None:
+    versions = {re.search(r'UV_VERSION: "([0-9.]+)"', (r / ".gitlab-ci.yml").read_text()) for r in REPOS}
+    found = {m.group(1) if m else None for m in versions}
+    default = re.search(r"uv_version=\$\{UV_VERSION:-([0-9.]+)\}", (REPOS[0] / "ci" / "venv.sh").read_text())
+    assert default is not None
+    assert found == {default.group(1)}
+
+
+def test_venv_refuses_a_lock_file_without_hashes(tmp_path: Path) -> None:
+    """Offline: uv refuses before resolving anything (no index is contacted)."""
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "venv.sh").write_bytes((REPOS[1] / "ci" / "venv.sh").read_bytes())
+    (tmp_path / "unhashed.txt").write_text("boto3==1.44.5\n")
+    env = {"UV_OFFLINE": "1", "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "VIRTUAL_ENV": ""}
+    result = _run("sh", "sh ci/venv.sh unhashed.txt", {**os.environ, **env}, tmp_path)
+    assert result.returncode != 0
+    assert "all requirements must have a hash" in result.stderr
 
 
 def _run(shell: str, script: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

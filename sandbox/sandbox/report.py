@@ -17,7 +17,8 @@ Report schema (`schema` = "sagemaker-gitlab-sandbox-report/1"), written to `.san
     }
 
 Facts per stage are documented in sandbox/README.md (e.g. build: `test_mse`, `model_package_arn`; staging:
-`endpoint_name`, `predictions`).
+`endpoint_name`, `predictions`, `promotion_tag`; production: `main_token_to_prod_role`, `tag`, `tag_pipeline`,
+`jobs`, `endpoint_name`).
 """
 
 from __future__ import annotations

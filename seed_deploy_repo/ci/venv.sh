@@ -1,60 +1,48 @@
 #!/bin/sh
-# Create ./.venv with the python3 found on PATH and install the given requirement files into it.
-# Usage: sh ci/venv.sh requirements.txt [requirements-dev.txt ...]
-# pip's cache goes to $PIP_CACHE_DIR. A cached .venv is reused when interpreter and files are unchanged; a
-# venv may then sit at another path than where it was built, so callers run `python -m ...`, not its scripts.
+# Create or refresh .venv-ci from a locked requirements file, with the pinned uv.
+#   sh ci/venv.sh requirements/dev.txt
+# POSIX sh on purpose: it runs in the job image (python:3.13-slim) and on shell-executor runners
+# whose only Python may be called python3. Honours the usual uv/pip variables (UV_CACHE_DIR,
+# UV_OFFLINE, UV_INDEX_URL, PIP_CACHE_DIR, PIP_INDEX_URL, ...), so caches and mirrors need no edits.
 set -eu
 
-if [ "$#" -eq 0 ]; then
-    echo "usage: sh ci/venv.sh REQUIREMENTS_FILE..." >&2
-    exit 2
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "ERROR: python3 is not on PATH; use an image with Python >= 3.11 (see .gitlab-ci.yml)" >&2
-    exit 1
-fi
-# Resolve the interpreter once: wrappers such as pyenv shims cost a noticeable fraction of a second per call.
-python="$(python3 -c 'import sys; print(sys.executable if sys.version_info >= (3, 11) else "")')"
-if [ -z "$python" ]; then
-    echo "ERROR: Python >= 3.11 needed, found $(python3 -V 2>&1)" >&2
-    exit 1
-fi
+lock_file=${1:?usage: sh ci/venv.sh requirements/<name>.txt}
+uv_version=${UV_VERSION:-0.13.8}
+venv_dir=${CI_VENV_DIR:-.venv-ci}
+tools_dir=${CI_TOOLS_DIR:-.cache/uv-$uv_version}
 
-requirements=""
-for file in "$@"; do
-    if [ ! -f "$file" ]; then
-        echo "ERROR: requirements file $file not found (run from the repository root)" >&2
-        exit 1
+# Caches inside the project directory, where the job's `cache:` picks them up.
+UV_CACHE_DIR=${UV_CACHE_DIR:-$PWD/.cache/uv}
+PIP_CACHE_DIR=${PIP_CACHE_DIR:-$PWD/.cache/pip}
+UV_PYTHON_DOWNLOADS=${UV_PYTHON_DOWNLOADS:-never}
+export UV_CACHE_DIR PIP_CACHE_DIR UV_PYTHON_DOWNLOADS
+
+# The first Python >= 3.12 that actually runs (a pyenv shim can exist without a version behind it).
+python=""
+for candidate in ${CI_PYTHON:-} python3.13 python3.12 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+        "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+        python=$("$candidate" -c 'import sys; print(sys.executable)')
+        break
     fi
-    requirements="$requirements -r $file"
 done
-
-# A .venv restored from the CI cache is reused when it was built by this interpreter from these files.
-stamp="$("$python" -c 'import hashlib, sys
-digest = hashlib.sha256((sys.version + sys.executable).encode())
-for name in sys.argv[1:]:
-    with open(name, "rb") as handle:
-        digest.update(handle.read())
-print(digest.hexdigest())' "$@")"
-if [ -f .venv/.requirements.sha256 ] && [ "$(cat .venv/.requirements.sha256)" = "$stamp" ] \
-    && .venv/bin/python -c 'import sys' >/dev/null 2>&1; then
-    echo "Reusing the cached .venv: $* unchanged ($(.venv/bin/python -V 2>&1))"
-    exit 0
+if [ -z "$python" ]; then
+    echo "error: Python >= 3.12 not found (tried ${CI_PYTHON:+$CI_PYTHON }python3.13, python3.12 and python3); set CI_PYTHON or use the job image" >&2
+    exit 1
 fi
 
-# A venv without its own pip takes a tenth of a second to create; the interpreter's pip (>= 22.3 knows
-# --python) then installs into it. Interpreters without pip get pip inside the venv instead.
-if "$python" -c 'import sys, pip; sys.exit(tuple(map(int, pip.__version__.split(".")[:2])) < (22, 3))' 2>/dev/null; then
-    "$python" -m venv --clear --without-pip .venv
-    # shellcheck disable=SC2086  # $requirements is a list of "-r FILE" words
-    "$python" -m pip --python .venv/bin/python install --quiet --no-input $requirements
+# The pinned uv: already on PATH, else cached under .cache/, else installed there with pip.
+if command -v uv >/dev/null 2>&1 && [ "$(uv --version | cut -d' ' -f2)" = "$uv_version" ]; then
+    uv=uv
+elif "$tools_dir/bin/uv" --version 2>/dev/null | grep -qx "uv $uv_version.*"; then
+    uv=$tools_dir/bin/uv
 else
-    if ! "$python" -m venv --clear .venv; then
-        echo "ERROR: $python cannot create a virtualenv; install the venv module (Debian: apt-get install python3-venv)" >&2
-        exit 1
-    fi
-    # shellcheck disable=SC2086
-    .venv/bin/python -m pip install --quiet --no-input $requirements
+    rm -rf "$tools_dir"
+    "$python" -m venv "$tools_dir"
+    "$tools_dir/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
+    uv=$tools_dir/bin/uv
 fi
-printf '%s\n' "$stamp" >.venv/.requirements.sha256
-echo "Installed $* into .venv ($(.venv/bin/python -V 2>&1))"
+
+"$uv" venv --quiet --allow-existing --python "$python" "$venv_dir"
+VIRTUAL_ENV=$(cd "$venv_dir" && pwd) "$uv" pip sync --quiet --require-hashes "$lock_file"
+echo "$venv_dir: $("$venv_dir/bin/python" --version) with $lock_file"

@@ -6,6 +6,8 @@ Modules (one concept each):
 - ``registry``: which model package to deploy (verification and newest-Approved resolution).
 - ``stack_events`` / ``stack``: CloudFormation create-or-update with live progress.
 - ``serving`` / ``latency``: the serving format and the latency statistics of the smoke test.
-- ``resolve`` / ``deploy`` / ``smoke_test``: the command-line entry points used by ``.gitlab-ci.yml``;
+- ``promotion``: production tags (``prod-v<version>...``) and how to create one.
+- ``resolve`` / ``resolve_prod`` / ``deploy`` / ``smoke_test`` / ``promotion``: the command-line entry points
+  used by ``.gitlab-ci.yml``;
   ``cli`` turns their known failures into one ``ERROR:`` line, ``errors`` holds the exception they raise.
 """

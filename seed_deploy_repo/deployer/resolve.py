@@ -77,6 +77,22 @@ def dotenv_text(package: registry.ModelPackage, reason: str) -> str:
     )
 
 
+def write_records(
+    package: registry.ModelPackage, reason: str, dotenv: Path, record: Path, extra: Mapping[str, str]
+) -> None:
+    """The dotenv report the later jobs read, and a JSON record of the decision (a job artifact)."""
+    dotenv.write_text(dotenv_text(package, reason), encoding="utf-8")
+    document = {
+        "model_package_arn": package.arn,
+        "model_package_version": package.version,
+        "model_package_group": package.group,
+        "created": package.created.isoformat(),
+        "deploy_reason": reason,
+        **extra,
+    }
+    record.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deployer.resolve", description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -90,22 +106,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         env = dict(os.environ)
         package, lines = resolve(boto3.client("sagemaker"), env)
-        reason = deploy_reason(env)
-        Path(args.dotenv).write_text(dotenv_text(package, reason), encoding="utf-8")
-        Path(args.json).write_text(
-            json.dumps(
-                {
-                    "model_package_arn": package.arn,
-                    "model_package_version": package.version,
-                    "model_package_group": package.group,
-                    "created": package.created.isoformat(),
-                    "deploy_reason": reason,
-                    "approval_event_id": env.get("APPROVAL_EVENT_ID", ""),
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
+        write_records(
+            package,
+            deploy_reason(env),
+            Path(args.dotenv),
+            Path(args.json),
+            {"approval_event_id": env.get("APPROVAL_EVENT_ID", "")},
         )
         print("Resolved the model package to deploy")
         for line in lines:

@@ -11,12 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-DEPLOY_JOBS = ("resolve", "deploy-staging", "test-staging", "deploy-prod", "test-prod")
+STAGING_JOBS = ("resolve", "deploy-staging", "test-staging")
+PROD_JOBS = ("resolve-prod", "deploy-prod", "test-prod")
+DEPLOY_JOBS = STAGING_JOBS + PROD_JOBS
 DEV_JOBS = ("lint", "unit-tests")
 ROLE_OF = {
     "resolve": "$STAGING_ROLE_ARN",
     "deploy-staging": "$STAGING_ROLE_ARN",
     "test-staging": "$STAGING_ROLE_ARN",
+    "resolve-prod": "$PROD_ROLE_ARN",
     "deploy-prod": "$PROD_ROLE_ARN",
     "test-prod": "$PROD_ROLE_ARN",
 }
@@ -36,42 +39,153 @@ def job(ci: dict[str, Any], name: str) -> dict[str, Any]:
     return merged
 
 
+# --- GitLab's rule expressions, evaluated for the handful of forms this file uses -----------------------
+# (https://docs.gitlab.com/ci/jobs/job_rules/#cicd-variable-expressions: ==, =~ /regex/, &&, ||, parentheses,
+# a bare variable is true when set and non-empty.)
+
+
+def _expression(text: str, env: dict[str, str]) -> bool:
+    def value(token: str) -> str | None:
+        token = token.strip()
+        if token.startswith("$"):
+            return env.get(token[1:]) or None
+        return token.strip('"')
+
+    def atom(part: str) -> bool:
+        part = part.strip()
+        if "=~" in part:
+            left, pattern = part.split("=~")
+            found = value(left)
+            return found is not None and re.search(pattern.strip().strip("/"), found) is not None
+        if "==" in part:
+            left, right = part.split("==")
+            return value(left) == value(right)
+        return value(part) is not None
+
+    def disjunction(part: str) -> bool:
+        return any(conjunction(piece) for piece in _split(part, "||"))
+
+    def conjunction(part: str) -> bool:
+        return all(unit(piece) for piece in _split(part, "&&"))
+
+    def unit(part: str) -> bool:
+        part = part.strip()
+        if part.startswith("(") and part.endswith(")"):
+            return disjunction(part[1:-1])
+        return atom(part)
+
+    return disjunction(text)
+
+
+def _split(text: str, operator: str) -> list[str]:
+    pieces, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text.startswith(operator, index):
+            pieces.append(text[start:index])
+            start = index + len(operator)
+    return [*pieces, text[start:]]
+
+
+def _first_match(rules: list[dict[str, Any]], env: dict[str, str]) -> dict[str, Any] | None:
+    return next((rule for rule in rules if "if" not in rule or _expression(rule["if"], env)), None)
+
+
+def jobs_of(ci: dict[str, Any], env: dict[str, str]) -> list[str] | None:
+    """The jobs a pipeline with these predefined variables runs (None: the workflow creates no pipeline)."""
+    workflow = _first_match(ci["workflow"]["rules"], env)
+    if workflow is None or workflow.get("when") == "never":
+        return None
+    names = []
+    for name in (*DEV_JOBS, *DEPLOY_JOBS):
+        rule = _first_match(job(ci, name)["rules"], env)
+        if rule is not None and rule.get("when") != "never":
+            names.append(name)
+    return names
+
+
+MAIN = {"CI_DEFAULT_BRANCH": "main", "CI_COMMIT_BRANCH": "main", "CI_COMMIT_REF_NAME": "main"}
+
+
+def tag(name: str) -> dict[str, str]:
+    # GitLab: a tag pipeline has CI_COMMIT_TAG and no CI_COMMIT_BRANCH; its source is push (or api/web).
+    return {"CI_DEFAULT_BRANCH": "main", "CI_COMMIT_TAG": name, "CI_COMMIT_REF_NAME": name}
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({**MAIN, "CI_PIPELINE_SOURCE": "trigger"}, list(STAGING_JOBS)),
+        ({**MAIN, "CI_PIPELINE_SOURCE": "api"}, list(STAGING_JOBS)),
+        ({**MAIN, "CI_PIPELINE_SOURCE": "web"}, list(STAGING_JOBS)),
+        ({**MAIN, "CI_PIPELINE_SOURCE": "push"}, list(DEV_JOBS)),
+        (
+            {"CI_DEFAULT_BRANCH": "main", "CI_COMMIT_BRANCH": "feature", "CI_PIPELINE_SOURCE": "trigger"},
+            [],
+        ),
+        (
+            {"CI_DEFAULT_BRANCH": "main", "CI_COMMIT_BRANCH": "feature", "CI_PIPELINE_SOURCE": "push"},
+            DEV_JOBS,
+        ),
+        ({"CI_DEFAULT_BRANCH": "main", "CI_PIPELINE_SOURCE": "merge_request_event"}, list(DEV_JOBS)),
+        ({**tag("prod-v3-p12"), "CI_PIPELINE_SOURCE": "push"}, list(PROD_JOBS)),
+        ({**tag("prod-v3"), "CI_PIPELINE_SOURCE": "web"}, list(PROD_JOBS)),
+        ({**tag("v1.0"), "CI_PIPELINE_SOURCE": "push"}, None),
+        ({**tag("release-prod-1"), "CI_PIPELINE_SOURCE": "push"}, None),
+    ],
+    ids=[
+        "main-trigger",
+        "main-api",
+        "main-web",
+        "main-push",
+        "branch-trigger",
+        "branch-push",
+        "merge-request",
+        "prod-tag-push",
+        "prod-tag-web",
+        "other-tag",
+        "tag-containing-prod",
+    ],
+)
+def test_which_jobs_run_in_which_pipeline(
+    ci: dict[str, Any], env: dict[str, str], expected: list[str] | tuple[str, ...] | None
+) -> None:
+    assert jobs_of(ci, env) == (list(expected) if expected is not None else None)
+
+
 def test_stages_in_order(ci: dict[str, Any]) -> None:
     assert ci["stages"] == ["build", "deploy-staging", "test-staging", "deploy-prod", "test-prod"]
-    assert [job(ci, name)["stage"] for name in DEPLOY_JOBS] == ["build", *ci["stages"][1:]]
+    assert [job(ci, name)["stage"] for name in STAGING_JOBS] == ["build", "deploy-staging", "test-staging"]
+    assert [job(ci, name)["stage"] for name in PROD_JOBS] == ["build", "deploy-prod", "test-prod"]
 
 
 def test_image_is_pinned_to_a_patch_release(ci: dict[str, Any]) -> None:
     assert re.fullmatch(r"python:3\.\d+\.\d+-slim-\w+", ci["image"])
 
 
-def test_deploy_jobs_run_only_for_trigger_api_or_web_on_the_default_branch(ci: dict[str, Any]) -> None:
+def test_nothing_waits_for_a_manual_play(ci: dict[str, Any]) -> None:
+    """Production is the tag, not a button: no job is manual (a manual job on main would run on main's token)."""
     for name in DEPLOY_JOBS:
-        rules = job(ci, name)["rules"]
-        assert len(rules) == 1, name
-        condition = rules[0]["if"]
-        sources = set(re.findall(r'\$CI_PIPELINE_SOURCE == "(\w+)"', condition))
-        assert sources == {"trigger", "api", "web"}, name
-        assert "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH" in condition
-    for name in DEV_JOBS:
-        sources = set(re.findall(r'\$CI_PIPELINE_SOURCE == "(\w+)"', job(ci, name)["rules"][0]["if"]))
-        assert sources == {"push", "merge_request_event"}, name
+        assert all("when" not in rule for rule in job(ci, name)["rules"]), name
 
 
-def test_production_is_manual_and_blocking(ci: dict[str, Any]) -> None:
-    rule = job(ci, "deploy-prod")["rules"][0]
-    assert rule["when"] == "manual"
-    assert rule["allow_failure"] is False
-    for name in ("resolve", "deploy-staging", "test-staging", "test-prod"):
-        assert "when" not in job(ci, name)["rules"][0], name
-
-
-def test_prod_deploys_what_staging_tested(ci: dict[str, Any]) -> None:
-    assert job(ci, "resolve")["artifacts"]["reports"]["dotenv"] == "resolved.env"
+def test_each_stage_deploys_what_its_resolve_job_decided(ci: dict[str, Any]) -> None:
+    for name in ("resolve", "resolve-prod"):
+        assert job(ci, name)["artifacts"]["reports"]["dotenv"] == "resolved.env"
     assert job(ci, "deploy-staging")["needs"] == ["resolve"]
     assert job(ci, "test-staging")["needs"] == ["resolve", "deploy-staging"]
-    assert job(ci, "deploy-prod")["needs"] == ["resolve", "test-staging"]
-    assert job(ci, "test-prod")["needs"] == ["resolve", "deploy-prod"]
+    assert job(ci, "deploy-prod")["needs"] == ["resolve-prod"]
+    assert job(ci, "test-prod")["needs"] == ["resolve-prod", "deploy-prod"]
+    assert job(ci, "resolve-prod")["script"] == [
+        ".venv-ci/bin/python -m deployer.resolve_prod --dotenv resolved.env --json resolved-model-package.json"
+    ]
+
+
+def test_staging_prints_how_to_promote_after_its_smoke_test(ci: dict[str, Any]) -> None:
+    assert job(ci, "test-staging")["script"] == [
+        ".venv-ci/bin/python -m deployer.smoke_test --stage staging",
+        ".venv-ci/bin/python -m deployer.promotion",
+    ]
 
 
 def test_environments_and_resource_groups(ci: dict[str, Any]) -> None:
@@ -101,20 +215,35 @@ def test_every_aws_job_uses_oidc_with_its_stage_role(ci: dict[str, Any]) -> None
     assert "AWS_SECRET_ACCESS_KEY" not in text
 
 
-def test_dependency_caches_are_keyed_on_the_requirement_files(ci: dict[str, Any]) -> None:
+def test_dependencies_come_from_the_hash_locked_files(ci: dict[str, Any]) -> None:
     for name in DEPLOY_JOBS:
-        cache = job(ci, name)["cache"]
-        assert cache["key"]["files"] == ["requirements.txt"]
-        assert cache["paths"] == [".venv", ".cache/pip"]
-        # a venv restored at another path must still work: deploy jobs run modules, not console scripts
-        assert all(line.startswith("python -m deployer.") for line in job(ci, name)["script"]), name
-        # the first job builds the venv and uploads it; the later ones only download it
-        assert cache.get("policy", "pull-push") == ("pull-push" if name == "resolve" else "pull"), name
+        definition = job(ci, name)
+        assert definition["before_script"][0] == "sh ci/venv.sh requirements/deploy.txt", name
+        assert definition["cache"]["key"]["files"] == ["requirements/deploy.txt"], name
+        assert definition["cache"]["paths"] == [".cache/"], name
+        assert all(line.startswith(".venv-ci/bin/python -m deployer.") for line in definition["script"]), name
     for name in DEV_JOBS:
-        cache = job(ci, name)["cache"]
-        assert cache["key"]["files"] == ["requirements.txt", "requirements-dev.txt"]
-        assert cache["paths"] == [".cache/pip"]
-    assert ci["variables"]["PIP_CACHE_DIR"] == "$CI_PROJECT_DIR/.cache/pip"
+        definition = job(ci, name)
+        assert definition["before_script"] == ["sh ci/venv.sh requirements/dev.txt"], name
+        assert definition["cache"]["key"]["files"] == ["requirements/dev.txt"], name
+    assert ci["variables"]["UV_VERSION"] == "0.13.8"
+
+
+@pytest.mark.parametrize("lock", ["deploy", "dev"])
+def test_lock_files_pin_every_package_with_hashes(repo_root: Path, lock: str) -> None:
+    text = (repo_root / "requirements" / f"{lock}.txt").read_text()
+    requirements = [line for line in text.splitlines() if line and not line.startswith((" ", "#"))]
+    assert requirements, lock
+    for line in requirements:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[^ ]+ \\", line), line
+    assert "--hash=sha256:" in text
+    direct = [
+        line.split("==")[0].split("[")[0].lower()
+        for line in (repo_root / "requirements" / f"{lock}.in").read_text().splitlines()
+        if "==" in line
+    ]
+    locked = {line.split("==")[0].lower() for line in requirements}
+    assert set(direct) <= locked, lock
 
 
 # --- ci/oidc.sh, ci/venv.sh under POSIX sh ----------------------------------------------------------------
@@ -167,39 +296,12 @@ def test_oidc_fails_the_job_when_something_is_missing(
     assert "reached" not in result.stdout
 
 
-def test_venv_script_refuses_bad_arguments_before_touching_anything(repo_root: Path) -> None:
+def test_venv_script_refuses_to_run_without_a_lock_file(repo_root: Path) -> None:
     usage = run_sh(repo_root, "sh ci/venv.sh", {})
-    assert usage.returncode == 2
-    assert "usage: sh ci/venv.sh REQUIREMENTS_FILE..." in usage.stderr
-    missing = run_sh(repo_root, "sh ci/venv.sh no-such-requirements.txt", {})
-    assert missing.returncode == 1
-    assert "requirements file no-such-requirements.txt not found" in missing.stderr
+    assert usage.returncode != 0
+    assert "usage: sh ci/venv.sh requirements/<name>.txt" in usage.stderr
 
 
 @pytest.mark.parametrize("script", ["ci/venv.sh", "ci/oidc.sh"])
 def test_helpers_are_valid_posix_sh(repo_root: Path, script: str) -> None:
     assert subprocess.run(["sh", "-n", script], cwd=repo_root, check=False).returncode == 0
-
-
-def test_venv_is_built_once_and_reused_until_the_requirements_change(repo_root: Path, tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("# nothing to install: exercises the venv logic offline\n")
-    script = f"sh {repo_root / 'ci' / 'venv.sh'} requirements.txt"
-    env = {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-
-    def run() -> str:
-        result = subprocess.run(
-            ["sh", "-c", script],
-            cwd=tmp_path,
-            env={**os.environ, **env},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
-    assert "Installed requirements.txt into .venv" in run()
-    assert (tmp_path / ".venv" / ".requirements.sha256").is_file()
-    assert "Reusing the cached .venv: requirements.txt unchanged" in run()
-    (tmp_path / "requirements.txt").write_text("# changed\n")
-    assert "Installed requirements.txt into .venv" in run()

@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
+from contracts import names
 from sandbox import data as data_module
 from sandbox import lifecycle
 from sandbox.cloud import GROUP_PATH, LocalCloud
+from sandbox.lifecycle import observe
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
@@ -111,15 +113,31 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     staging = cfn.describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-staging")["Stacks"][0]
     assert staging["StackStatus"] == "CREATE_COMPLETE"
     assert facts["pipeline_variables"]["MODEL_PACKAGE_ARN"] == package["ModelPackageArn"]
-    assert facts["jobs"]["test-staging"] == "success"
-    assert facts["jobs"]["deploy-prod"] == "manual"
+    assert facts["jobs"] == {"resolve": "success", "deploy-staging": "success", "test-staging": "success"}
+    assert facts["endpoint_name"] == names.endpoint_name(ctx.name, ctx.project_id, "staging")  # C5
     assert facts["predictions"] == _expected_predictions(ctx, booster)
+    # test-staging printed how to promote: a tag naming version 1 and this pipeline, on the deployed commit
+    assert facts["promotion_tag"] == f"prod-v1-p{facts['deploy_pipeline']}"
+    assert ctx.facts["promotion"]["commit"] == deploy.commits.list()[0].id
+    assert observe.stack_status(ctx, ctx.deploy_stack("prod")) is None  # nothing reached production yet
 
-    # 7. a person plays the manual production job; production serves the same model
+    # 7. a main job's token cannot reach prod; a Maintainer creates the tag → its pipeline deploys prod
     facts = _stage(ctx, "production")
-    assert facts["jobs"]["test-prod"] == "success"
-    prod = cfn.describe_stacks(StackName=f"sagemaker-{ctx.prefix}-deploy-prod")["Stacks"][0]
+    assert facts["main_token_to_prod_role"] == "AccessDenied"
+    assert facts["jobs"] == {"resolve-prod": "success", "deploy-prod": "success", "test-prod": "success"}
+    assert facts["endpoint_name"] == names.endpoint_name(ctx.name, ctx.project_id, "prod")  # C5
+    [tag] = deploy.tags.list(get_all=True)
+    assert tag.name == facts["tag"] == f"prod-v1-p{deploy.pipelines.list(source='trigger')[0].id}"
+    tag_pipeline = deploy.pipelines.get(facts["tag_pipeline"])
+    assert (tag_pipeline.ref, tag_pipeline.tag) == (tag.name, True)
+    # GitLab skips a new tag's pipeline when its commit says [skip ci]; test-staging then said to run it
+    skip_ci = "[skip ci]" in deploy.commits.get(tag.commit["id"]).message
+    assert facts["tag_pipeline_run_by_hand"] is skip_ci
+    assert facts["tag_pipeline_source"] == ("api" if skip_ci else "push")
+    prod = cfn.describe_stacks(StackName=ctx.deploy_stack("prod"))["Stacks"][0]
     assert prod["StackStatus"] == "CREATE_COMPLETE"
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in prod["Parameters"]}
+    assert parameters["ModelPackageArn"] == package["ModelPackageArn"]
     assert facts["predictions"] == _expected_predictions(ctx, booster)
 
     # 8. a second model approved then rejected: the trigger rolls staging back to the first one
@@ -133,6 +151,12 @@ def test_whole_lifecycle(ctx: lifecycle.Context) -> None:
     parameters = {p["ParameterKey"]: p["ParameterValue"] for p in staging["Parameters"]}
     assert parameters["ModelPackageArn"] == package["ModelPackageArn"]
     assert facts["predictions"] == _expected_predictions(ctx, booster)
+    assert facts["prod_serves"] == package["ModelPackageArn"]  # production is untouched by staging's story
+    # while staging served v2, a tag naming v1 was refused by resolve-prod (nothing deployed)
+    assert facts["stale_tag"].startswith("prod-v1-again: ")
+    stale = deploy.pipelines.list(ref="prod-v1-again")[0]
+    assert stale.status == "failed"
+    assert {j.name: j.status for j in stale.jobs.list(get_all=True)}["resolve-prod"] == "failed"
 
     # 9. deleting the project: deploy stacks and endpoints gone, repos archived (default policy)
     _stage(ctx, "delete-project")

@@ -1,0 +1,36 @@
+"""Run the stages in order into a Report; the first failure skips the rest, and the report says why."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from sandbox.lifecycle.context import Context, StageError
+from sandbox.lifecycle.stages import STAGES
+from sandbox.report import Report, Stage
+
+
+def run(ctx: Context, report: Report, until: str | None = None) -> None:
+    failed = False
+    for name, title, function in STAGES:
+        stage = Stage(name=name, title=title)
+        report.stages.append(stage)
+        if failed:
+            continue
+        ctx.log(f"▶ {title}")
+        started = time.monotonic()
+        try:
+            stage.facts = function(ctx)
+            stage.result = "passed"
+        except StageError as exc:
+            stage.result, stage.error, failed = "failed", str(exc), True
+        except Exception as exc:  # an unexpected error still ends in the report, with its place
+            stage.result, failed = "failed", True
+            stage.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+        stage.duration_s = round(time.monotonic() - started, 2)
+        ctx.log(
+            f"  {stage.result} in {stage.duration_s:.1f} s"
+            + (f": {stage.error.splitlines()[0]}" if stage.error else "")
+        )
+        if name == until:
+            break
