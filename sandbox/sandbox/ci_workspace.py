@@ -27,8 +27,11 @@ from sandbox.gitlab_emulator.civars import predefined_variables
 from sandbox.gitlab_emulator.protected_refs import is_protected_ref
 
 ROOT = Path(__file__).resolve().parents[2]
-# Predefined variables about the pipeline's ref that the runner passes to gitlab-ci-local.
+# Predefined variables about the pipeline's ref and commit that the runner passes to gitlab-ci-local (which
+# would otherwise put placeholders such as "Commit Title" in the message variables).
 REF_VARIABLES = (
+    "CI_COMMIT_MESSAGE",
+    "CI_COMMIT_TITLE",
     "CI_COMMIT_REF_NAME",
     "CI_COMMIT_REF_SLUG",
     "CI_COMMIT_REF_PROTECTED",
