@@ -1,25 +1,17 @@
 """The GitLab emulator's PipelineRunner: runs a pipeline's `.gitlab-ci.yml` with gitlab-ci-local.
 
-What a GitLab runner (shell executor) would do, for each pipeline the emulator creates:
-- check out the pipeline's commit from the emulator's git repository into a temp dir (never the user's tree),
-  with `origin` set to the project's URL so gitlab-ci-local derives CI_PROJECT_PATH, CI_SERVER_URL, ...;
-- write the group's, the project's and the pipeline's CI/CD variables (in GitLab's precedence: pipeline over
-  project over group, all over .gitlab-ci.yml variables) to a variables file in a temp home outside the checkout; predefined values gitlab-ci-local cannot know
-  (CI_PIPELINE_SOURCE, CI_PIPELINE_ID/IID, CI_PIPELINE_URL, CI_PROJECT_ID, CI_JOB_ID) are passed with
-  `--variable`;
-- `id_tokens`: gitlab-ci-local 4.73 accepts but does not implement them; the runner signs one RS256 JWT per
-  declared token name (GitLab's claims: `sub = project_path:<group>/<repo>:ref_type:<branch|tag>:ref:<ref>`,
-  `ref_protected`, the job's `aud`, see oidc.py) and passes it as that variable;
-- tag pipelines (a created or pushed tag): a detached checkout of the tag's commit, `CI_COMMIT_TAG` and
-  `CI_COMMIT_REF_NAME` = the tag, no `CI_COMMIT_BRANCH` (https://docs.gitlab.com/ci/variables/predefined_variables/);
-- protected variables only for pipelines on protected refs (https://docs.gitlab.com/ci/variables/#protect-a-cicd-variable);
+This module is the process control and the ordering; what a GitLab runner (shell executor) does, per
+pipeline the emulator creates:
+- its workspace (checkout, CI/CD variables in GitLab's precedence, the gitlab-ci-local command line):
+  `ci_workspace.py`; its ID tokens: `ci_tokens.py`; what the listing and preview say about its jobs
+  (needs, manual jobs, `id_tokens` audiences, masking): `ci_plan.py`;
 - runner-level environment (like a runner's `environment = [...]` setting): AWS_ENDPOINT_URL of the local
   AWS, a PATH whose `python`/`pip` are an isolated virtualenv layered on the project's pinned one (what the
   job image provides), pip/uv caches; no AWS credentials (jobs authenticate with OIDC);
 - jobs: `gitlab-ci-local --list-json` (rules evaluated with the pipeline's variables) creates the jobs in the
   emulator; every active non-manual job that does not wait on a manual one runs with
   `--force-shell-executor --shell-isolation`; statuses and traces (masked variables replaced by `[MASKED]`)
-  go back into the emulator as they happen;
+  go back into the emulator as they happen; the runs of one project are serialised;
 - a played manual job (`POST /projects/:id/jobs/:id/play`) runs in the same checkout, so artifacts and
   dotenv reports of earlier jobs are there, together with the created jobs that `needs` it.
 Not emulated: Docker images (jobs run on this host), services, caches between pipelines (`cache:` is local
@@ -37,63 +29,23 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sandbox import oidc
 from sandbox.ci_plan import (
     ACTIVE_WHEN,
     JobSpec,
-    id_token_audiences,
     manual_allows_failure,
     mask,
     needs_of,
     parse_expanded,
     waits_on_manual,
 )
-from sandbox.gitlab_emulator.civars import predefined_variables
-from sandbox.gitlab_emulator.protected_refs import is_protected_ref
+from sandbox.ci_tokens import mint_id_tokens
+from sandbox.ci_workspace import PipelineRun, command, job_env, prepare, write_variables
 from sandbox.gitlab_emulator.resource_groups import ensure_resource_group
-
-ROOT = Path(__file__).resolve().parents[2]
-# Predefined variables about the pipeline's ref and commit that the runner passes to gitlab-ci-local (which
-# would otherwise put placeholders such as "Commit Title" in the message variables).
-REF_VARIABLES = (
-    "CI_COMMIT_MESSAGE",
-    "CI_COMMIT_TITLE",
-    "CI_COMMIT_REF_NAME",
-    "CI_COMMIT_REF_SLUG",
-    "CI_COMMIT_REF_PROTECTED",
-    "CI_COMMIT_BRANCH",
-    "CI_COMMIT_TAG",
-    "CI_COMMIT_TAG_MESSAGE",
-)
-GITLAB_CI_LOCAL = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
-
-
-@dataclass
-class PipelineRun:
-    """A pipeline's checkout and the jobs gitlab-ci-local knows for it."""
-
-    project: Any
-    pipeline: Any
-    base: Path  # the pipeline's own temp dir: checkout, home, variables file; removed when it is done
-    checkout: Path
-    home: Path
-    variables_file: Path
-    variables: dict[str, str]
-    cli_variables: list[str]
-    masked: list[str]
-    specs: dict[str, JobSpec] = field(default_factory=dict)
-    jobs: dict[str, Any] = field(default_factory=dict)
-    # ID tokens live in memory and reach disk only while gitlab-ci-local runs (it reads them from the
-    # variables file at start): a manual job waiting to be played leaves no token behind (issue 10.5).
-    tokens: dict[str, str] = field(default_factory=dict)
 
 
 class GitlabCiLocalRunner:
@@ -198,126 +150,25 @@ class GitlabCiLocalRunner:
         return [self.state.get_job(job_id) for job_id in list(pipeline.job_ids)]
 
     # ---- a pipeline -----------------------------------------------------------------------------
-    def _prepare(self, project: Any, pipeline: Any) -> PipelineRun:
-        base = Path(tempfile.mkdtemp(prefix=f"pipeline-{pipeline.id}-", dir=self.workdir))
-        checkout, home = base / "checkout", base / "home"
-        home.mkdir()
-        project_path = self.state.project_full_path(project)
-        git = ["git", "-c", "advice.detachedHead=false"]
-        subprocess.run(
-            [*git, "clone", "--quiet", "--no-checkout", str(project.repo), str(checkout)], check=True
-        )
-        # A branch pipeline runs on a local branch of that name (gitlab-ci-local reads CI_COMMIT_BRANCH from
-        # it); a tag pipeline on a detached HEAD, as a GitLab runner checks out a tag.
-        target = ["--detach", pipeline.sha] if pipeline.tag else ["-B", pipeline.ref, pipeline.sha]
-        subprocess.run([*git, "-C", str(checkout), "checkout", "--quiet", *target], check=True)
-        subprocess.run(
-            [
-                "git",
-                "-C",
-                str(checkout),
-                "remote",
-                "set-url",
-                "origin",
-                f"{self.server_url}/{project_path}.git",
-            ],
-            check=True,
-        )
-        subprocess.run(
-            ["git", "-C", str(checkout), "remote", "set-head", "origin", project.default_branch], check=False
-        )
-        variables: dict[str, str] = dict(self.group_variables)
-        masked: list[str] = []
-        protected_ref = is_protected_ref(project, pipeline.ref, tag=pipeline.tag)
-        for variable in project.variables:
-            if variable.environment_scope not in ("*", ""):
-                continue
-            if variable.protected and not protected_ref:
-                continue  # GitLab: protected variables reach pipelines on protected branches and tags only
-            value = variable.value
-            if variable.variable_type == "file":
-                path = home / "variables" / variable.key
-                path.parent.mkdir(exist_ok=True)
-                path.write_text(value, encoding="utf-8")
-                value = str(path)
-            variables[variable.key] = value
-            if variable.masked:
-                masked.append(variable.value)
-        for item in pipeline.variables:
-            variables[item["key"]] = item["value"]
-        variables_file = home / "variables.yml"
-        # Branch or tag: the emulator's predefined ref variables win over what gitlab-ci-local derives from
-        # the checkout (it knows no tags and calls every ref unprotected).
-        predefined = predefined_variables(
-            self.state, project, pipeline.ref, pipeline.sha, pipeline.source, None, tag=pipeline.tag
-        )
-        cli_variables = [
-            f"CI_PIPELINE_SOURCE={pipeline.source}",
-            f"CI_PIPELINE_ID={pipeline.id}",
-            f"CI_PIPELINE_IID={pipeline.iid}",
-            f"CI_PIPELINE_URL={self.server_url}/{project_path}/-/pipelines/{pipeline.id}",
-            f"CI_PROJECT_ID={project.id}",
-            f"CI_DEFAULT_BRANCH={project.default_branch}",
-            f"CI_API_V4_URL={self.server_url}/api/v4",
-            *(f"{key}={predefined[key]}" for key in REF_VARIABLES if key in predefined),
-        ]
-        return PipelineRun(
-            project, pipeline, base, checkout, home, variables_file, variables, cli_variables, masked
-        )
-
-    @staticmethod
-    def _write_variables(run: PipelineRun, with_tokens: bool) -> None:
-        values = {**run.variables, **run.tokens} if with_tokens else dict(run.variables)
-        # Created 0600 (not chmod-ed afterwards): secrets are never readable by others, even briefly.
-        fd = os.open(run.variables_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(yaml.safe_dump(values, default_flow_style=False))
-
     def _discard(self, run: PipelineRun) -> None:
         """Remove a pipeline's temp dir (checkout, job files, variables) once no job of it can run again."""
         self.runs.pop(run.pipeline.id, None)
         shutil.rmtree(run.base, ignore_errors=True)
 
-    def _command(self, run: PipelineRun, *extra: str) -> list[str]:
-        command = [
-            str(GITLAB_CI_LOCAL),
-            # gitlab-ci-local resolves this path against the working directory (absolute paths are ignored).
-            "--variables-file",
-            os.path.relpath(run.variables_file, run.checkout),
-            "--home",
-            str(run.home),
-            "--force-shell-executor",
-            "--shell-isolation",
-            "--no-color",
-            "--max-job-name-padding",
-            "0",
-        ]
-        for variable in run.cli_variables:
-            command += ["--variable", variable]
-        if run.pipeline.tag:
-            command += ["--unset-variable", "CI_COMMIT_BRANCH"]  # a tag pipeline has no branch
-        return command + list(extra)
-
     def _popen_capture(self, run: PipelineRun, *extra: str) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self._command(run, *extra),
+            command(run, *extra),
             cwd=run.checkout,
-            env=self._env(run),
+            env=job_env(self.runner_env, run),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
 
-    def _env(self, run: PipelineRun) -> dict[str, str]:
-        env = dict(self.runner_env)
-        env["HOME"] = str(run.home)
-        env["GCL_IGNORE_PREDEFINED_VARS"] = ",".join(v.split("=", 1)[0] for v in run.cli_variables)
-        return env
-
     def _run_pipeline(self, project: Any, pipeline: Any) -> None:
-        run = self._prepare(project, pipeline)
+        run = prepare(self.state, self.server_url, self.workdir, self.group_variables, project, pipeline)
         self.runs[pipeline.id] = run
-        self._write_variables(run, with_tokens=False)
+        write_variables(run, with_tokens=False)
         # Listing (which validates .gitlab-ci.yml against GitLab's schema once per pipeline, as GitLab does
         # when it creates one) and the expanded preview run side by side: each is a node start (~0.3 s).
         listing_process = self._popen_capture(run, "--list-json")
@@ -363,36 +214,11 @@ class GitlabCiLocalRunner:
                 when=spec.when,
                 allow_failure=spec.allow_failure,
             )
-        self._add_id_tokens(run, definitions)
+        mint_id_tokens(self.state, self.signer, self.server_url, run, definitions)
         now = [n for n, s in run.specs.items() if s.when in ACTIVE_WHEN and not waits_on_manual(n, run.specs)]
         self.state.update_pipeline(pipeline, "running")
         ok = self._execute(run, now)
         self._settle_pipeline(run, ok)
-
-    def _add_id_tokens(self, run: PipelineRun, definitions: dict[str, dict[str, Any]]) -> None:
-        project, pipeline = run.project, run.pipeline
-        group_path = self.state.project_full_path(project).rsplit("/", 1)[0]
-        first_job = next(iter(run.jobs.values()))
-        user = self.state.users.get(pipeline.user_id) if pipeline.user_id else None
-        identity = oidc.JobIdentity(
-            server_url=self.server_url,
-            project_path=self.state.project_full_path(project),
-            project_id=project.id,
-            namespace_path=group_path,
-            namespace_id=project.namespace_id,
-            ref=pipeline.ref,
-            pipeline_id=pipeline.id,
-            pipeline_source=pipeline.source,
-            job_id=first_job.id,
-            user_login=user.username if user else "sandbox",
-            ref_type="tag" if pipeline.tag else "branch",
-            ref_protected=is_protected_ref(project, pipeline.ref, tag=pipeline.tag),
-        )
-        run.tokens = {
-            name: self.signer.sign(oidc.claims(identity, audience))
-            for name, audience in id_token_audiences(definitions).items()
-        }
-        run.masked.extend(run.tokens.values())
 
     def _run_manual(self, project: Any, pipeline: Any, job: Any) -> None:
         run = self.runs.get(pipeline.id)
@@ -427,18 +253,18 @@ class GitlabCiLocalRunner:
         extra: list[str] = []
         for name in manual or []:
             extra += ["--manual", name]
-        self._write_variables(run, with_tokens=True)
+        write_variables(run, with_tokens=True)
         try:
             return self._stream(run, names, extra)
         finally:
-            self._write_variables(run, with_tokens=False)
+            write_variables(run, with_tokens=False)
 
     def _stream(self, run: PipelineRun, names: list[str], extra: list[str]) -> bool:
         process = subprocess.Popen(
             # The listing validated this commit's .gitlab-ci.yml already (~0.3 s a run saved).
-            self._command(run, "--no-json-schema-validation", *extra, *names),
+            command(run, "--no-json-schema-validation", *extra, *names),
             cwd=run.checkout,
-            env=self._env(run),
+            env=job_env(self.runner_env, run),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 from types import FrameType
 
+from .pipeline_variables import GITLAB_COM, SELF_MANAGED
 from .seed import seed
 from .server import GitLabEmulator
 
@@ -27,11 +28,17 @@ def main(argv: list[str] | None = None) -> int:
         "--data-dir", type=Path, help="where the bare git repositories go (default: a temp dir)"
     )
     parser.add_argument("--group", default="ml/team", help="group to create, with parents (default ml/team)")
+    parser.add_argument(
+        "--flavor",
+        choices=(GITLAB_COM, SELF_MANAGED),
+        default=SELF_MANAGED,
+        help="whose defaults new projects get (ci_pipeline_variables_minimum_override_role; default self-managed)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON line instead of text")
     args = parser.parse_args(argv)
 
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="gitlab-emulator-"))
-    emulator = GitLabEmulator(data_dir, host=args.host, port=args.port)
+    emulator = GitLabEmulator(data_dir, host=args.host, port=args.port, flavor=args.flavor)
     seeded = seed(emulator.state, args.group)
     info = {
         "url": emulator.url,

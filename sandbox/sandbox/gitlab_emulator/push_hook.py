@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,16 +65,16 @@ def refusal(updates: list[tuple[str, str, str]], document: dict[str, Any]) -> st
 
 
 def install(repo: Path) -> None:
-    """Write the hook into a bare repository (run by this interpreter, importing this package)."""
+    """Write the hook into a bare repository: a shell script (no interpreter path in a shebang, which Linux
+    caps at 127 bytes) that runs this module with this interpreter."""
     hook = repo / "hooks" / "pre-receive"
     hook.parent.mkdir(parents=True, exist_ok=True)
+    code = (
+        f"import sys; sys.path.insert(0, {str(_SANDBOX_ROOT)!r}); "
+        "from sandbox.gitlab_emulator.push_hook import main; sys.exit(main())"
+    )
     hook.write_text(
-        f"#!{sys.executable}\n"
-        "import sys\n"
-        f"sys.path.insert(0, {str(_SANDBOX_ROOT)!r})\n"
-        "from sandbox.gitlab_emulator.push_hook import main\n"
-        "sys.exit(main())\n",
-        encoding="utf-8",
+        f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -c {shlex.quote(code)}\n", encoding="utf-8"
     )
     hook.chmod(0o700)
 

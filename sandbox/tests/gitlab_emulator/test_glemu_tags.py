@@ -15,6 +15,7 @@ import gitlab
 import pytest
 from gitlab.v4.objects import Project
 
+from sandbox.gitlab_emulator import push_hook
 from sandbox.gitlab_emulator.civars import job_variables
 from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
 from sandbox.gitlab_emulator.runner import RecordingRunner
@@ -307,3 +308,19 @@ def test_git_push_honours_protected_tags_and_starts_tag_pipelines(
     assert dev_delete.returncode != 0
     assert b"You are not allowed to delete protected tags" in dev_delete.stderr
     assert [t.name for t in project.tags.list(get_all=True)] == ["prod-3"]
+
+
+def test_push_hook_decisions_match_gitlabs_tag_check() -> None:
+    zero, a, b = "0" * 40, "a" * 40, "b" * 40
+    policy = {"user_level": MAINTAINER, "protected_tags": [["prod-*", MAINTAINER]]}
+    assert push_hook.refusal([(zero, a, "refs/tags/prod-1")], policy) is None
+    assert push_hook.refusal([(a, b, "refs/tags/prod-1")], policy) == "Protected tags cannot be updated."
+    assert push_hook.refusal([(a, zero, "refs/tags/prod-1")], policy) is None  # Maintainers may delete
+    assert push_hook.refusal([(a, b, "refs/tags/v1"), (a, b, "refs/heads/main")], policy) is None
+    developer = {**policy, "user_level": DEVELOPER}
+    assert push_hook.refusal([(zero, a, "refs/tags/prod-1")], developer) == CREATE_PROTECTED
+
+
+def test_push_hook_refuses_pushes_without_the_emulators_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(push_hook.POLICY_ENV, raising=False)
+    assert push_hook.main() == 1
