@@ -16,7 +16,9 @@ from typing import Any, Self
 from sandbox.local_aws import (
     cfn_custom_resources,
     cfn_fixes,
+    cfn_parameters,
     cfn_resources,
+    cfn_updates,
     eventbridge_targets,
     lambda_hooks,
     model_registry_events,
@@ -91,7 +93,9 @@ class LocalAws:
             runtime_endpoints,
             s3_policies,
             cfn_fixes,
+            cfn_parameters,
             cfn_resources,
+            cfn_updates,
             sts_web_identity,
         ):
             extension.install(self._patches, self.state)
