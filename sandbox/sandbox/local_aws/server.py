@@ -25,6 +25,7 @@ from sandbox.local_aws import (
     pipeline_hooks,
     runtime_endpoints,
     s3_policies,
+    sagemaker_code_repositories,
     sts_web_identity,
 )
 from sandbox.local_aws.patching import Patches
@@ -92,6 +93,7 @@ class LocalAws:
             pipeline_hooks,
             runtime_endpoints,
             s3_policies,
+            sagemaker_code_repositories,
             cfn_fixes,
             cfn_parameters,
             cfn_resources,
