@@ -64,6 +64,7 @@ class StepRecord:
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
+    job_name: str | None = None  # the processing/training job the step created (sagemaker_jobs)
 
     def summary(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -267,6 +268,15 @@ class Executor:
             record.failure_reason = f"InternalServerError: {exc}"
             record.logs.append(traceback.format_exc())
         record.end = datetime.now(UTC)
+        if record.job_name:
+            self.registry.job_ended(
+                record.job_name,
+                started=record.start,
+                ended=record.end,
+                failure_reason=record.failure_reason if record.status == "Failed" else None,
+                properties=self.scope.steps.get(step["Name"], {}),
+                logs=record.logs,
+            )
         return record
 
     # ---- step types --------------------------------------------------------------------------
@@ -275,6 +285,8 @@ class Executor:
         name = job_name(self.execution_id, step["Name"])
         arn = self.registry.arn("processing-job", name)
         record.metadata = {"ProcessingJob": {"Arn": arn}}
+        record.job_name = name
+        self.registry.job_started("processing", name, arn, args, record.start)
         with tempfile.TemporaryDirectory(prefix="processing-", dir=self.workdir) as tmp:
             root = Path(tmp)
             mapping: dict[str, Path] = {}
@@ -348,6 +360,8 @@ class Executor:
         name = job_name(self.execution_id, step["Name"])
         arn = self.registry.arn("training-job", name)
         record.metadata = {"TrainingJob": {"Arn": arn}}
+        record.job_name = name
+        self.registry.job_started("training", name, arn, args, record.start)
         image = args.get("AlgorithmSpecification", {}).get("TrainingImage", "")
         hyperparameters = {k: str(v) for k, v in (args.get("HyperParameters") or {}).items()}
         if "sagemaker-xgboost" not in image or "sagemaker_program" in hyperparameters:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from sandbox.local_aws import (
+    aws_errors,
     cfn_custom_resources,
     cfn_fixes,
     cfn_parameters,
@@ -86,6 +87,7 @@ class LocalAws:
         # moto's backends are process-global: start from an empty cloud.
         requests.post(f"{self.state.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         for extension in (
+            aws_errors,
             lambda_hooks,
             cfn_custom_resources,
             eventbridge_targets,

@@ -58,6 +58,8 @@ class LocalAwsState:
     # environment that routes a Lambda process's HTTPS through it.
     response_edge: Any = None
     lambda_network_env: dict[str, str] = field(default_factory=dict)
+    # Tracebacks of unexpected errors inside moto's handlers (aws_errors answers InternalFailure).
+    internal_errors: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
