@@ -371,16 +371,20 @@ class Executor:
         with tempfile.TemporaryDirectory(prefix="training-", dir=self.workdir) as tmp:
             root = Path(tmp)
             channels: dict[str, Path] = {}
+            configs: dict[str, dict[str, str]] = {}
+            mode = args.get("AlgorithmSpecification", {}).get("TrainingInputMode", "File")
             for channel in args.get("InputDataConfig", []):
                 source = channel["DataSource"]["S3DataSource"]
                 local = root / "input" / "data" / channel["ChannelName"]
                 self.storage.download_prefix(source["S3Uri"], local)
                 channels[channel["ChannelName"]] = local
-                content_type = channel.get("ContentType", "text/csv")
-                if "csv" not in content_type:
-                    raise StepError(f"Sandbox: channel {channel['ChannelName']}: only text/csv is emulated")
+                configs[channel["ChannelName"]] = {
+                    "TrainingInputMode": channel.get("InputMode", mode),
+                    "S3DistributionType": source.get("S3DataDistributionType", "FullyReplicated"),
+                    **({"ContentType": channel["ContentType"]} if "ContentType" in channel else {}),
+                }
             model_dir = root / "model"
-            record.logs.extend(xgboost_container.train(hyperparameters, channels, model_dir))
+            record.logs.extend(xgboost_container.train(hyperparameters, channels, model_dir, configs))
             artifact = xgboost_container.package_model(model_dir)
         output_path = str(args["OutputDataConfig"]["S3OutputPath"]).rstrip("/")
         model_uri = f"{output_path}/{name}/output/model.tar.gz"
