@@ -170,3 +170,25 @@ def test_every_type_of_the_products_templates_is_created_or_deliberately_not_emu
     assert uncreatable_types(body, lambda t: t in EXTRA or t in get_model_map()) == []
     skipped = {r["Type"] for r in body["Resources"].values()} & set(NOT_EMULATED)
     assert skipped <= {t for t in NOT_EMULATED if t.startswith("AWS::ServiceCatalog::")}
+
+
+def test_the_platforms_oidc_provider_is_created_and_referenced_by_arn(local_aws) -> None:
+    template = {
+        "Resources": {
+            "Provider": {
+                "Type": "AWS::IAM::OIDCProvider",
+                "Properties": {"Url": "https://gitlab.example.com", "ClientIdList": ["sts.amazonaws.com"]},
+            }
+        },
+        "Outputs": {"Arn": {"Value": {"Ref": "Provider"}}},
+    }
+    cfn = local_aws.client("cloudformation")
+    cfn.create_stack(StackName="platform", TemplateBody=json.dumps(template))
+    [output] = cfn.describe_stacks(StackName="platform")["Stacks"][0]["Outputs"]
+    assert output["OutputValue"] == "arn:aws:iam::123456789012:oidc-provider/gitlab.example.com"
+    iam = local_aws.client("iam")
+    assert [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]] == [
+        output["OutputValue"]
+    ]
+    cfn.delete_stack(StackName="platform")
+    assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
