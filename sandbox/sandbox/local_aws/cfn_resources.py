@@ -92,7 +92,7 @@ class OidcProvider(_Resource):
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> _Resource:
         from moto.iam.models import iam_backends
 
-        provider = iam_backends[account_id]["global"].create_open_id_connect_provider(
+        provider = iam_backends[account_id]["aws"].create_open_id_connect_provider(
             str(properties["Url"]),
             [str(t) for t in properties.get("ThumbprintList", [])],
             [str(c) for c in properties.get("ClientIdList", [])],
@@ -103,7 +103,7 @@ class OidcProvider(_Resource):
     def delete(self, account_id: str, region_name: str) -> None:
         from moto.iam.models import iam_backends
 
-        iam_backends[account_id]["global"].delete_open_id_connect_provider(self.name)
+        iam_backends[account_id]["aws"].delete_open_id_connect_provider(self.name)
 
 
 _MODELS: tuple[Any, ...] = (ModelPackageGroup, EventInvokeConfig, OidcProvider, *cfn_service_resources.TYPES)
