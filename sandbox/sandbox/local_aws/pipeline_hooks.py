@@ -18,8 +18,9 @@ from typing import Any, cast
 
 from sandbox.local_aws import sagemaker_jobs
 from sandbox.local_aws.patching import Patches
-from sandbox.local_aws.pipeline_executor import Executor, Storage, execution_variables
+from sandbox.local_aws.pipeline_executor import Executor, execution_variables
 from sandbox.local_aws.pipeline_expressions import ExpressionError, parameter_values
+from sandbox.local_aws.pipeline_storage import Storage
 from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
 
 _PAGE_SIZE = 20
