@@ -148,3 +148,110 @@ def test_tls_only_bucket_policy_allows_sdk_requests_and_explicit_denies_still_ap
     )
     with pytest.raises(s3.exceptions.ClientError, match=r"Forbidden|AccessDenied"):
         s3.get_object(Bucket="artifacts", Key="k")
+
+
+def _named_endpoint_template() -> dict:
+    names = {"Fn::Sub": "staging-p-abcdefghijkl-${Suffix}"}
+    return {
+        "Parameters": {"Data": {"Type": "String"}, "Suffix": {"Type": "String"}},
+        "Resources": {
+            "Model": {
+                "Type": "AWS::SageMaker::Model",
+                "Properties": {
+                    "ModelName": names,
+                    "ExecutionRoleArn": ROLE,
+                    "PrimaryContainer": {"Image": "xgboost", "ModelDataUrl": {"Ref": "Data"}},
+                },
+            },
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "Properties": {
+                    "EndpointConfigName": names,
+                    "ProductionVariants": [
+                        {
+                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+                            "VariantName": "AllTraffic",
+                            "InitialInstanceCount": 1,
+                            "InstanceType": "ml.m5.large",
+                        }
+                    ],
+                },
+            },
+            "Endpoint": {
+                "Type": "AWS::SageMaker::Endpoint",
+                "Properties": {
+                    "EndpointName": "fraud-p-abcdefghijkl-staging",
+                    "EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]},
+                },
+            },
+        },
+        "Outputs": {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}},
+    }
+
+
+def test_explicit_sagemaker_names_are_honoured_on_create_and_update(local_aws) -> None:
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="models")
+    s3.put_object(Bucket="models", Key="a.tar.gz", Body=_model_tar(1.0))
+    s3.put_object(Bucket="models", Key="b.tar.gz", Body=_model_tar(7.0))
+    template = _named_endpoint_template()
+    stack = _stack(local_aws, "deploy", template, {"Data": "s3://models/a.tar.gz", "Suffix": "aaaa"})
+    assert stack["Outputs"][0]["OutputValue"] == "fraud-p-abcdefghijkl-staging"
+    sagemaker = local_aws.client("sagemaker")
+    endpoint = sagemaker.describe_endpoint(EndpointName="fraud-p-abcdefghijkl-staging")
+    assert endpoint["EndpointConfigName"] == "staging-p-abcdefghijkl-aaaa"
+    config = sagemaker.describe_endpoint_config(EndpointConfigName="staging-p-abcdefghijkl-aaaa")
+    assert config["ProductionVariants"][0]["ModelName"] == "staging-p-abcdefghijkl-aaaa"
+
+    _stack(local_aws, "deploy", template, {"Data": "s3://models/b.tar.gz", "Suffix": "bbbb"}, update=True)
+    endpoint = sagemaker.describe_endpoint(EndpointName="fraud-p-abcdefghijkl-staging")
+    assert endpoint["EndpointConfigName"] == "staging-p-abcdefghijkl-bbbb"
+    assert [m["ModelName"] for m in sagemaker.list_models()["Models"]] == ["staging-p-abcdefghijkl-bbbb"]
+    runtime = local_aws.client("sagemaker-runtime")
+    body = runtime.invoke_endpoint(
+        EndpointName="fraud-p-abcdefghijkl-staging", ContentType="text/csv", Body="0,1"
+    )
+    assert float(body["Body"].read()) == pytest.approx(7.0)
+
+
+def test_the_deploy_repos_endpoint_stack_names_its_endpoint_n_i_stage(local_aws) -> None:
+    from pathlib import Path
+
+    from contracts import names
+
+    template = Path(__file__).resolve().parents[2] / "seed_deploy_repo" / "templates" / "endpoint.yaml"
+    s3 = local_aws.client("s3")
+    s3.create_bucket(Bucket="models")
+    s3.put_object(Bucket="models", Key="a.tar.gz", Body=_model_tar(1.0))
+    sagemaker = local_aws.client("sagemaker")
+    sagemaker.create_model_package_group(ModelPackageGroupName="fraud-p-abcdefghijkl")
+    package = sagemaker.create_model_package(
+        ModelPackageGroupName="fraud-p-abcdefghijkl",
+        ModelApprovalStatus="Approved",
+        InferenceSpecification={
+            "Containers": [{"Image": "sagemaker-xgboost:1.7-1", "ModelDataUrl": "s3://models/a.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    )["ModelPackageArn"]
+    parameters = {
+        "SageMakerProjectName": "fraud",
+        "SageMakerProjectId": "p-abcdefghijkl",
+        "StageName": "staging",
+        "ModelPackageArn": package,
+        "ModelExecutionRoleArn": ROLE,
+        "ArtifactBucket": "models",
+        "ResourceSuffix": "abc123",
+    }
+    cfn = local_aws.client("cloudformation")
+    cfn.create_stack(
+        StackName="sagemaker-fraud-p-abcdefghijkl-deploy-staging",
+        TemplateBody=template.read_text(encoding="utf-8"),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+    )
+    [stack] = cfn.describe_stacks(StackName="sagemaker-fraud-p-abcdefghijkl-deploy-staging")["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    assert outputs["EndpointName"] == names.endpoint_name("fraud", "p-abcdefghijkl", "staging")
+    assert sagemaker.describe_endpoint(EndpointName="fraud-p-abcdefghijkl-staging")["EndpointConfigName"] == (
+        "staging-p-abcdefghijkl-abc123"
+    )

@@ -102,7 +102,7 @@ def test_metadata_only_update_emits_no_event(local_aws, approval_rule):
     sm = local_aws.client("sagemaker")
     arn = _register(sm)
     sm.update_model_package(ModelPackageArn=arn, ApprovalDescription="looked fine")
-    received = _received(local_aws, 2, timeout_s=3)
+    received = _received(local_aws, 2)
     assert [e["detail"]["ModelApprovalStatus"] for e in received] == ["PendingManualApproval"]
 
 

@@ -47,7 +47,7 @@ def test_invoke_runs_handler_with_environment_context_and_role(local_aws, make_f
 
 
 def test_unhandled_exception_is_lambdas_error_document(local_aws, make_function):
-    make_function("fails", SOURCE)
+    make_function("fails", SOURCE, Timeout=30)
     response = local_aws.client("lambda").invoke(FunctionName="fails", Payload=json.dumps({"fail": "x"}))
     assert response["FunctionError"] == "Handled"
     error = json.loads(response["Payload"].read())
@@ -64,7 +64,7 @@ def test_timeout_ends_the_invocation_with_lambdas_message(local_aws, make_functi
 
 
 def test_output_lands_in_cloudwatch_logs(local_aws, make_function):
-    make_function("logger", SOURCE)
+    make_function("logger", SOURCE, Timeout=30)
     local_aws.client("lambda").invoke(FunctionName="logger", Payload=json.dumps({"n": 42}))
     logs = local_aws.client("logs")
     streams = logs.describe_log_streams(logGroupName="/aws/lambda/logger")["logStreams"]
@@ -73,3 +73,36 @@ def test_output_lands_in_cloudwatch_logs(local_aws, make_function):
     messages = [e["message"] for e in events["events"]]
     assert messages[0].startswith("START RequestId: ")
     assert "handling 42" in messages
+
+
+LOGGING_SOURCE = """
+import logging
+
+logger = logging.getLogger("seeder")
+logger.setLevel(logging.INFO)
+
+def handler(event, context):
+    logger.info('{"event": "repo.created"}')
+    logging.getLogger("quiet").info("below the root's WARNING: dropped, as on AWS")
+    print("printed")
+    return "ok"
+"""
+
+
+def test_a_functions_logging_records_reach_its_log_group_in_the_runtimes_format(local_aws, make_function):
+    make_function("logs-json", LOGGING_SOURCE, Timeout=30)
+    response = local_aws.client("lambda").invoke(FunctionName="logs-json", Payload="{}")
+    assert json.loads(response["Payload"].read()) == "ok"
+    logs = local_aws.client("logs")
+    [stream] = logs.describe_log_streams(logGroupName="/aws/lambda/logs-json")["logStreams"]
+    events = logs.get_log_events(logGroupName="/aws/lambda/logs-json", logStreamName=stream["logStreamName"])
+    messages = [e["message"] for e in events["events"]]
+    request_id = messages[0].split()[2]
+    [record] = [m for m in messages if "repo.created" in m]
+    level, stamp, rid, text = record.split("\t")
+    assert (level, rid, text) == ("[INFO]", request_id, '{"event": "repo.created"}')
+    assert stamp.endswith("Z")
+    assert len(stamp) == len("2026-01-01T00:00:00.000Z")
+    assert "printed" in messages
+    assert not any("dropped" in m for m in messages)
+    assert messages[-1] == f"END RequestId: {request_id}"

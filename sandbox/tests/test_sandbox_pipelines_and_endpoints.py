@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import time
 
@@ -448,3 +449,60 @@ def test_a_program_variable_selects_script_mode_and_fails_the_health_check(
     assert "did not pass the ping health check" in message
     assert reason in message
     assert "Remove SAGEMAKER_PROGRAM" in message
+
+
+def _log_lines(aws, group: str, job_name: str) -> list[str]:
+    logs = aws.client("logs")
+    [stream] = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=job_name + "/")["logStreams"]
+    assert re.fullmatch(re.escape(job_name) + r"/algo-1-\d{10}", stream["logStreamName"])
+    events = logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"])["events"]
+    return [e["message"] for e in events]
+
+
+def test_the_jobs_a_pipeline_ran_can_be_described_and_logged_to_their_log_groups(local_aws, pipeline):
+    execution, steps = _run(pipeline, MseThreshold=1.0)
+    assert execution["PipelineExecutionStatus"] == "Succeeded", steps
+    by_name = {s["StepName"]: s for s in steps}
+    training_arn = by_name["Train"]["Metadata"]["TrainingJob"]["Arn"]
+    [training] = pipeline.list_training_jobs()["TrainingJobSummaries"]
+    assert training["TrainingJobArn"] == training_arn
+    job = pipeline.describe_training_job(TrainingJobName=training["TrainingJobName"])
+    assert job["TrainingJobStatus"] == "Completed"
+    assert job["SecondaryStatus"] == "Completed"
+    assert job["TrainingStartTime"] <= job["TrainingEndTime"]
+    assert "sagemaker-xgboost" in job["AlgorithmSpecification"]["TrainingImage"]
+    assert "MetricDefinitions" not in job["AlgorithmSpecification"]  # moto's invented test:dcg is gone
+    assert job["ModelArtifacts"]["S3ModelArtifacts"].endswith(
+        f"/{job['TrainingJobName']}/output/model.tar.gz"
+    )
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == ["Starting", "Completed"]
+    assert _log_lines(local_aws, "/aws/sagemaker/TrainingJobs", job["TrainingJobName"])
+
+    processing_names = {
+        s["ProcessingJobName"] for s in pipeline.list_processing_jobs()["ProcessingJobSummaries"]
+    }
+    assert len(processing_names) == 2  # Prepare and Evaluate
+    for name in processing_names:
+        processing = pipeline.describe_processing_job(ProcessingJobName=name)
+        assert processing["ProcessingJobStatus"] == "Completed"
+        assert processing["ProcessingStartTime"] <= processing["ProcessingEndTime"]
+        assert processing["AppSpecification"]["ContainerEntrypoint"][0] == "python3"
+        assert "FailureReason" not in processing
+
+
+def test_a_failed_processing_job_describes_its_failure_and_keeps_its_output_in_logs(local_aws, pipeline):
+    local_aws.client("s3").put_object(
+        Bucket=BUCKET, Key="code/prepare.py", Body="print('reading'); raise SystemExit('no data here')"
+    )
+    execution, steps = _run(pipeline)
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    name = steps[0]["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[-1]
+    [summary] = pipeline.list_processing_jobs()["ProcessingJobSummaries"]
+    assert summary["ProcessingJobName"].lower() == name
+    processing = pipeline.describe_processing_job(ProcessingJobName=summary["ProcessingJobName"])
+    assert processing["ProcessingJobStatus"] == "Failed"
+    assert processing["FailureReason"] == "AlgorithmError: exit code 1. Last output: reading | no data here"
+    assert _log_lines(local_aws, "/aws/sagemaker/ProcessingJobs", summary["ProcessingJobName"]) == [
+        "reading",
+        "no data here",
+    ]

@@ -24,6 +24,8 @@ def _role(aws, sub_pattern: str, operator: str = "StringEquals") -> str:
         ],
     }
     iam = aws.client("iam")
+    if not iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]:
+        iam.create_open_id_connect_provider(Url=f"https://{HOST}", ClientIDList=["sts.amazonaws.com"])
     return iam.create_role(RoleName="build", AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
 
 
@@ -46,10 +48,9 @@ def test_the_pinned_repository_and_branch_get_credentials(local_aws) -> None:
     [
         ("ml/team/p-deploy", "main", "sts.amazonaws.com"),  # another repository
         ("ml/team/p-build", "feature", "sts.amazonaws.com"),  # another branch
-        ("ml/team/p-build", "main", "https://gitlab.example.com"),  # another audience
     ],
 )
-def test_any_other_repository_branch_or_audience_is_denied(local_aws, project_path, ref, audience) -> None:
+def test_any_other_repository_or_branch_is_denied(local_aws, project_path, ref, audience) -> None:
     arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
     sts = local_aws.client("sts")
     with pytest.raises(
@@ -85,3 +86,29 @@ def test_string_like_has_only_iams_two_wildcards(value: str, pattern: str, expec
     from sandbox.local_aws.sts_web_identity import string_like
 
     assert string_like(value, pattern) is expected
+
+
+def test_a_token_whose_audience_the_provider_does_not_list_is_an_invalid_identity_token(local_aws) -> None:
+    arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
+    sts = local_aws.client("sts")
+    with pytest.raises(sts.exceptions.ClientError, match=r"InvalidIdentityToken.*Incorrect token audience"):
+        sts.assume_role_with_web_identity(
+            RoleArn=arn,
+            RoleSessionName="ci",
+            WebIdentityToken=_token("ml/team/p-build", audience=f"https://{HOST}"),
+        )
+
+
+def test_without_the_issuers_oidc_provider_sts_refuses_the_token(local_aws) -> None:
+    arn = _role(local_aws, "project_path:ml/team/p-build:ref_type:branch:ref:main")
+    iam = local_aws.client("iam")
+    [provider] = iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]
+    iam.delete_open_id_connect_provider(OpenIDConnectProviderArn=provider["Arn"])
+    sts = local_aws.client("sts")
+    with pytest.raises(
+        sts.exceptions.ClientError,
+        match=r"InvalidIdentityToken.*No OpenIDConnect provider found in your account for https://gitlab.example.com",
+    ):
+        sts.assume_role_with_web_identity(
+            RoleArn=arn, RoleSessionName="ci", WebIdentityToken=_token("ml/team/p-build")
+        )

@@ -2,8 +2,10 @@
 
 moto sends only the Create request (to a Docker-run Lambda) and ignores FAILED answers and deletion. The
 sandbox keeps moto's model and adds:
-- Create: the request goes to the function (lambda_runtime), ResponseURL is this local AWS
-  (`/cloudformation_<region>/cfnresponse`, where moto receives it); SUCCESS completes the stack as in moto.
+- Create: the request goes to the function (lambda_runtime); its ResponseURL is a pre-signed URL of
+  CloudFormation's real form (https, host `cloudformation-custom-resource-response-<region without dashes>
+  .s3.amazonaws.com`, see cfn_response_edge), which the Lambda runtime's emulated network edge routes here;
+  SUCCESS completes the stack as in moto.
   FAILED makes the stack roll back as CloudFormation does: the other resources are deleted, the custom resource
   gets a Delete with the PhysicalResourceId it returned, the stack ends ROLLBACK_COMPLETE with CloudFormation's
   reason text ("Received response status [FAILED] from custom resource. Message returned: ...").
@@ -22,6 +24,7 @@ import uuid
 from typing import Any, cast
 
 from sandbox.local_aws import lambda_hooks
+from sandbox.local_aws.cfn_response_edge import ResponseEdge
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import CfnResponse, LocalAwsState
 
@@ -31,8 +34,10 @@ _REQUESTS: dict[str, tuple[str, Any]] = {}
 _LOCK = threading.Lock()
 
 
-def _response_url(state: LocalAwsState, region: str, stack_id: str) -> str:
-    return f"{state.endpoint_url}/cloudformation_{region}/cfnresponse?stack={stack_id}"
+def _response_url(state: LocalAwsState, resource: Any, request_id: str) -> str:
+    edge = state.response_edge
+    assert isinstance(edge, ResponseEdge), "the response edge starts with the custom resources extension"
+    return edge.presign(resource.sandbox_stack_id, resource.logical_id, request_id)
 
 
 def _request(
@@ -44,7 +49,7 @@ def _request(
     event: dict[str, Any] = {
         "RequestType": request_type,
         "ServiceToken": resource.sandbox_service_token,
-        "ResponseURL": _response_url(state, resource.region_name, resource.sandbox_stack_id),
+        "ResponseURL": _response_url(state, resource, request_id),
         "StackId": resource.sandbox_stack_id,
         "RequestId": request_id,
         "LogicalResourceId": resource.logical_id,
@@ -101,6 +106,38 @@ def _run_create(state: LocalAwsState, resource: Any, event: dict[str, Any]) -> N
         detail = json.loads(result.payload).get("errorMessage", "") if result.errored else ""
         reason = f"Custom resource {resource.logical_id} did not answer CloudFormation. {detail}".strip()
         _fail_create(state, resource, reason)
+
+
+def receive(state: LocalAwsState, raw: bytes) -> bool:
+    """Take a custom resource's answer (the body PUT to its ResponseURL); False for an unknown RequestId."""
+    body = json.loads(raw or b"{}")
+    response = CfnResponse(
+        stack_id=body.get("StackId", ""),
+        logical_id=body.get("LogicalResourceId", ""),
+        request_id=body.get("RequestId", ""),
+        status=body.get("Status", ""),
+        reason=body.get("Reason", ""),
+        physical_resource_id=body.get("PhysicalResourceId", ""),
+        data=body.get("Data") or {},
+    )
+    state.cfn_responses[response.request_id] = response
+    with _LOCK:
+        request_type, resource = _REQUESTS.get(response.request_id, ("", None))
+    if resource is None:
+        return False
+    if response.physical_resource_id:
+        resource.sandbox_physical_id = response.physical_resource_id
+    if request_type == "Create":
+        stack = _stack(resource)
+        if response.status == "SUCCESS" and stack is not None:
+            resource.set_data(response.data)
+            stack.verify_readiness()
+        else:
+            reason = (
+                f"Received response status [FAILED] from custom resource. Message returned: {response.reason}"
+            )
+            state.background("cfn-rollback", lambda: _fail_create(state, resource, reason))
+    return True
 
 
 def install(patches: Patches, state: LocalAwsState) -> None:
@@ -161,35 +198,20 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         original_map_delete(self)
 
     def process_cfn_response(self: Any) -> tuple[int, dict[str, int], str]:
-        body = json.loads(self.body or "{}")
-        response = CfnResponse(
-            stack_id=body.get("StackId", ""),
-            logical_id=body.get("LogicalResourceId", ""),
-            request_id=body.get("RequestId", ""),
-            status=body.get("Status", ""),
-            reason=body.get("Reason", ""),
-            physical_resource_id=body.get("PhysicalResourceId", ""),
-            data=body.get("Data") or {},
-        )
-        state.cfn_responses[response.request_id] = response
-        with _LOCK:
-            request_type, resource = _REQUESTS.get(response.request_id, ("", None))
-        if resource is None:
+        # moto's own route; the sandbox hands out the edge's URLs, but an answer here is treated alike.
+        raw = self.body if isinstance(self.body, bytes) else str(self.body or "").encode()
+        if not receive(state, raw):
             return 404, {"status": 404}, "Unknown RequestId"
-        if response.physical_resource_id:
-            resource.sandbox_physical_id = response.physical_resource_id
-        if request_type == "Create":
-            stack = _stack(resource)
-            if response.status == "SUCCESS" and stack is not None:
-                resource.set_data(response.data)
-                stack.verify_readiness()
-            else:
-                reason = (
-                    "Received response status [FAILED] from custom resource. "
-                    f"Message returned: {response.reason}"
-                )
-                state.background("cfn-rollback", lambda: _fail_create(state, resource, reason))
         return 200, {"status": 200}, ""
+
+    def on_answer(body: bytes) -> None:
+        # S3 stores whatever a valid pre-signed PUT carries; an unknown RequestId is CloudFormation's problem.
+        receive(state, body)
+
+    edge = ResponseEdge(state.region, on_answer).start()
+    state.response_edge = edge
+    state.lambda_network_env.update(edge.lambda_env())
+    state.cleanups.append(edge.stop)
 
     original_stack_delete = _stack_class().delete
 

@@ -6,7 +6,12 @@ from CloudFormation's documented schema. Each fix names the resource type and wh
 - AWS::SageMaker::Model updates: moto replaces the model under a new name but does not update the
   resources that reference it (the EndpointConfig keeps the old, deleted name; CloudFormation would replace
   the config and update the endpoint). The sandbox replaces the model under its *existing* name, so the
-  endpoint serves the new model. Visible difference: the model's name does not change on replacement.
+  endpoint serves the new model. Visible difference: a model without an explicit ModelName keeps its name on
+  replacement; one with ModelName gets the template's new name, as in CloudFormation.
+- Explicit names (AWS::SageMaker::Endpoint EndpointName, ::EndpointConfig EndpointConfigName, ::Model
+  ModelName; https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html
+  and the -endpointconfig / -model pages): moto ignored them and generated `<stack>-<logical id>-<random>`
+  names; the sandbox creates the resources under the template's names (generated ones only when absent).
 """
 
 from __future__ import annotations
@@ -35,7 +40,15 @@ def install(patches: Patches, state: LocalAwsState) -> None:
 
     patches.set(Key, "create_from_cloudformation_json", classmethod(create_key))
 
-    from moto.sagemaker.models import Model, sagemaker_backends
+    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig, Model, sagemaker_backends
+
+    for model_class, name_property in (
+        (FakeEndpoint, "EndpointName"),
+        (FakeEndpointConfig, "EndpointConfigName"),
+        (Model, "ModelName"),
+    ):
+        # moto's ResourceMap takes a resource's name from the property its class names here.
+        patches.set(model_class, "cloudformation_name_type", staticmethod(_constant(name_property)))
 
     def update_model(
         cls: Any,
@@ -46,8 +59,15 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         region_name: str,
     ) -> Any:
         sagemaker_backends[account_id][region_name].delete_model(original_resource.model_name)
-        return cls.create_from_cloudformation_json(
-            original_resource.model_name, cloudformation_json, account_id, region_name
-        )
+        explicit = "ModelName" in cloudformation_json.get("Properties", {})
+        name = new_resource_name if explicit else original_resource.model_name
+        return cls.create_from_cloudformation_json(name, cloudformation_json, account_id, region_name)
 
     patches.set(Model, "update_from_cloudformation_json", classmethod(update_model))
+
+
+def _constant(value: str) -> Any:
+    def name_type() -> str:
+        return value
+
+    return name_type

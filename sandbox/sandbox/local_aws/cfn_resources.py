@@ -6,43 +6,24 @@ ones whose absence would change the lifecycle, each backed by moto's own service
   GetAtt ModelPackageGroupArn); deleted with the stack.
 - AWS::Lambda::EventInvokeConfig (FunctionName, Qualifier, MaximumRetryAttempts, MaximumEventAgeInSeconds,
   DestinationConfig) → PutFunctionEventInvokeConfig, so asynchronous retries follow the template.
-Types still skipped are recorded in `LocalAwsState.unsupported_resources` (and the sandbox report); among
-them policies (AWS::SNS::TopicPolicy, AWS::SQS::QueuePolicy: moto enforces no resource policies anyway),
-AWS::CloudWatch::Alarm and AWS::SageMaker::CodeRepository.
+- AWS::IAM::OIDCProvider (Url, ClientIdList, ThumbprintList, Tags; Ref = provider ARN) → moto's IAM
+  CreateOpenIDConnectProvider. https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-iam-oidcprovider.html
+- the policies, subscription, alarm and code repository types of cfn_service_resources.
+Every other type moto cannot create makes CreateStack / UpdateStack / CreateChangeSet fail with a
+ValidationError naming it (moto itself skipped them with a warning, leaving blank physical ids), except the
+types in NOT_EMULATED, each skipped for the reason given there and recorded in
+`LocalAwsState.unsupported_resources` (shown in the sandbox report).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from sandbox.local_aws import cfn_service_resources
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
 
-
-class _Resource:
-    """The part of moto's CloudFormationModel protocol that ResourceMap uses."""
-
-    account_id = ""
-    region_name = ""
-
-    def __init__(self, name: str, attributes: dict[str, str]) -> None:
-        self.name = name
-        self.attributes = attributes
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return True
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        return self.attributes[attribute_name]
-
-    def is_created(self) -> bool:
-        return True
+_Resource = cfn_service_resources.Resource
 
 
 class ModelPackageGroup(_Resource):
@@ -102,41 +83,102 @@ class EventInvokeConfig(_Resource):
         return None
 
 
-EXTRA = {model.cloudformation_type(): model for model in (ModelPackageGroup, EventInvokeConfig)}
+class OidcProvider(_Resource):
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::IAM::OIDCProvider"
+
+    @classmethod
+    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> _Resource:
+        from moto.iam.models import iam_backends
+
+        provider = iam_backends[account_id]["aws"].create_open_id_connect_provider(
+            str(properties["Url"]),
+            [str(t) for t in properties.get("ThumbprintList", [])],
+            [str(c) for c in properties.get("ClientIdList", [])],
+            list(properties.get("Tags", [])),
+        )
+        return cls(provider.arn, {"Arn": provider.arn})
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.iam.models import iam_backends
+
+        iam_backends[account_id]["aws"].delete_open_id_connect_provider(self.name)
 
 
-class _Unsupported(logging.Handler):
-    def __init__(self, state: LocalAwsState) -> None:
-        super().__init__(logging.WARNING)
-        self.state = state
+_MODELS: tuple[Any, ...] = (ModelPackageGroup, EventInvokeConfig, OidcProvider, *cfn_service_resources.TYPES)
+EXTRA: dict[str, Any] = {model.cloudformation_type(): model for model in _MODELS}
 
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message.startswith("No Moto CloudFormation support for "):
-            self.state.unsupported_resources.add(message.rsplit(" ", 1)[-1])
+# Types of product/platform.yaml that the sandbox deliberately does not create, and why.
+NOT_EMULATED = {
+    t: "the sandbox creates project stacks directly (CreateStack), not through a Service Catalog launch"
+    for t in (
+        "AWS::ServiceCatalog::Portfolio",
+        "AWS::ServiceCatalog::CloudFormationProduct",
+        "AWS::ServiceCatalog::PortfolioProductAssociation",
+        "AWS::ServiceCatalog::LaunchRoleConstraint",
+        "AWS::ServiceCatalog::PortfolioPrincipalAssociation",
+    )
+}
+
+
+def uncreatable_types(template: dict[str, Any], known: Any) -> list[str]:
+    """Resource types of `template` that neither moto nor the sandbox can create (NOT_EMULATED excepted)."""
+    types = {str((r or {}).get("Type", "")) for r in (template.get("Resources") or {}).values()}
+    custom = ("Custom::", "AWS::CloudFormation::CustomResource")
+    return sorted(t for t in types if not t.startswith(custom) and t not in NOT_EMULATED and not known(t))
 
 
 def install(patches: Patches, state: LocalAwsState) -> None:
-    import warnings
-
     from moto.cloudformation import parsing
+    from moto.cloudformation.exceptions import ValidationError
+    from moto.cloudformation.models import CloudFormationBackend, Stack
 
     original = parsing.resource_class_from_type
 
     def resource_class_from_type(resource_type: str) -> Any:
         if resource_type in EXTRA:
             return EXTRA[resource_type]
+        if resource_type in NOT_EMULATED:
+            state.unsupported_resources.add(resource_type)
+            return None
         return original(resource_type)
 
-    patches.set(parsing, "resource_class_from_type", resource_class_from_type)
-    logger = logging.getLogger("moto")  # the logger moto's CloudFormation parsing warns on
-    handler = _Unsupported(state)
-    logger.addHandler(handler)
-    logger.propagate = False
+    def known(resource_type: str) -> bool:
+        return resource_type in EXTRA or resource_type in parsing.get_model_map()
+
+    def refuse_uncreatable(template: str) -> None:
+        missing = uncreatable_types(Stack.parse_template(template) or {}, known)
+        if missing:
+            raise ValidationError(
+                message=f"The sandbox's local AWS cannot create resource types [{', '.join(missing)}]: "
+                "neither moto nor the sandbox emulates them, and a stack without them would not be the stack "
+                "CloudFormation creates (add them to sandbox/sandbox/local_aws)"
+            )
+
+    original_create = CloudFormationBackend.create_stack
+    original_update = CloudFormationBackend.update_stack
+    original_change_set = CloudFormationBackend.create_change_set
+
+    def create_stack(self: Any, name: str, template: str, *args: Any, **kwargs: Any) -> Any:
+        refuse_uncreatable(template)
+        return original_create(self, name, template, *args, **kwargs)
+
+    def update_stack(self: Any, name: str, template: str, *args: Any, **kwargs: Any) -> Any:
+        refuse_uncreatable(template)
+        return original_update(self, name, template, *args, **kwargs)
+
+    def create_change_set(
+        self: Any, stack_name: str, change_set_name: str, template: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        refuse_uncreatable(template)
+        return original_change_set(self, stack_name, change_set_name, template, *args, **kwargs)
+
+    import warnings
+
+    # moto warns for each NOT_EMULATED resource it skips; the sandbox records them instead.
     warnings.filterwarnings("ignore", message="Tried to parse .* not supported by moto")
-
-    def cleanup() -> None:
-        logger.removeHandler(handler)
-        logger.propagate = True
-
-    state.cleanups.append(cleanup)
+    patches.set(parsing, "resource_class_from_type", resource_class_from_type)
+    patches.set(CloudFormationBackend, "create_stack", create_stack)
+    patches.set(CloudFormationBackend, "update_stack", update_stack)
+    patches.set(CloudFormationBackend, "create_change_set", create_change_set)

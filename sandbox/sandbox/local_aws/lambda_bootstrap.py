@@ -4,14 +4,19 @@ Usage: python lambda_bootstrap.py TASK_DIR HANDLER RESULT_FILE < event.json
 
 Like the managed python3.13 runtime: TASK_DIR (the extracted deployment package, Lambda's /var/task) is first on
 sys.path, the handler gets the event and a context object, and an exception becomes the runtime's error
-document ({"errorMessage", "errorType", "stackTrace"}). This file is run as a script, never imported by the
-sandbox: it must depend on nothing but the standard library.
+document ({"errorMessage", "errorType", "stackTrace"}), and the root logger has the runtime's handler, so a
+function's `logging` records reach its log group as on AWS (format and level rules of awslambdaric's
+`_setup_logging`, aws/aws-lambda-python-runtime-interface-client awslambdaric/bootstrap.py: text format
+`[LEVEL]\t<UTC time>Z\t<request id>\t<message>`, root level from AWS_LAMBDA_LOG_LEVEL, else Python's WARNING).
+Not emulated: AWS_LAMBDA_LOG_FORMAT=JSON. This file is run as a script, never imported by the sandbox: it must
+depend on nothing but the standard library.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -36,8 +41,33 @@ class LambdaContext:
         return max(0, self._deadline_ms - int(time.time() * 1000))
 
 
+class _RequestId(logging.Filter):
+    """The runtime's LambdaLoggerFilter: every record carries the invocation's request id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = os.environ.get("SANDBOX_LAMBDA_REQUEST_ID", "")
+        return True
+
+
+def setup_logging() -> None:
+    logging.Formatter.converter = time.gmtime
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s", "%Y-%m-%dT%H:%M:%S"
+        )
+    )
+    handler.addFilter(_RequestId())
+    root = logging.getLogger()
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL", "")
+    if level in logging.getLevelNamesMapping():
+        root.setLevel(level)
+    root.addHandler(handler)
+
+
 def main(argv: list[str]) -> int:
     task_dir, handler_spec, result_file = argv[1], argv[2], argv[3]
+    setup_logging()
     sys.path.insert(0, task_dir)
     os.chdir(task_dir)
     deadline_ms = int(os.environ["SANDBOX_LAMBDA_DEADLINE_MS"])

@@ -59,7 +59,12 @@ def run(state: LocalAwsState, fn: Any, event: Any, source: str) -> lambda_runtim
     credentials = role_credentials(fn.account_id, fn.region, spec.role_arn, spec.name)
     started = time.monotonic()
     result = lambda_runtime.invoke(
-        spec, event, endpoint_url=state.endpoint_url, region=fn.region, credentials=credentials
+        spec,
+        event,
+        endpoint_url=state.endpoint_url,
+        region=fn.region,
+        credentials=credentials,
+        network_env=state.lambda_network_env,
     )
     state.record(
         Invocation(

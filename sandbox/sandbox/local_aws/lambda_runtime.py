@@ -10,7 +10,10 @@ Emulated: the handler import from the package root, the event, a context with `g
 credentials of the function's execution role (STS AssumeRole in the local AWS); the runtime's reserved
 variables (AWS_REGION, AWS_LAMBDA_FUNCTION_NAME, ...); the timeout ("Task timed out after N seconds"); the
 error document of an unhandled exception; logs in CloudWatch Logs `/aws/lambda/<name>`.
-Added for the sandbox: AWS_ENDPOINT_URL points at the local AWS (as a runner's configuration would).
+Added for the sandbox: AWS_ENDPOINT_URL points at the local AWS (as a runner's configuration would), and the
+process's network is the sandbox's: HTTPS goes through the emulated network edge (HTTPS_PROXY, SSL_CERT_FILE;
+see cfn_response_edge), which routes CloudFormation's response bucket host to the local cloud and refuses every
+other outside host; local endpoints (127.0.0.1) are reached directly.
 Not emulated: IAM enforcement, memory limits, layers, reserved concurrency, warm starts (every invocation is a
 cold start), the arm64 architecture: compiled extension modules that the package ships for another
 architecture are removed so the host's installed (same-version, pinned) builds are imported instead.
@@ -79,6 +82,7 @@ def runtime_environment(
     request_id: str,
     deadline_ms: int,
     home: Path,
+    network_env: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The process environment of one invocation: reserved runtime variables, then the function's own."""
     env = {
@@ -101,6 +105,7 @@ def runtime_environment(
         "SANDBOX_LAMBDA_FUNCTION_ARN": spec.arn,
         "SANDBOX_LAMBDA_REQUEST_ID": request_id,
         "SANDBOX_LAMBDA_DEADLINE_MS": str(deadline_ms),
+        **(network_env or {}),
         **credentials,
     }
     # The function's variables come last but may not override the reserved ones (Lambda rejects those).
@@ -117,6 +122,7 @@ def invoke(
     endpoint_url: str,
     region: str,
     credentials: dict[str, str],
+    network_env: dict[str, str] | None = None,
 ) -> InvocationResult:
     """Run one invocation to completion (or timeout) and return what the Invoke API would return."""
     request_id = str(uuid.uuid4())
@@ -135,6 +141,7 @@ def invoke(
             request_id=request_id,
             deadline_ms=deadline_ms,
             home=home,
+            network_env=network_env,
         )
         try:
             completed = subprocess.run(

@@ -44,13 +44,10 @@ from sandbox.local_aws.pipeline_expressions import (
     parameter_values,
     resolve,
 )
+from sandbox.local_aws.pipeline_storage import StepError, Storage, map_container_paths
 
 _STEP_REF = re.compile(r"Steps\.([A-Za-z0-9_\-]+)")
 _SUPPORTED = {"Processing", "Training", "Condition", "Fail", "RegisterModel", "Model"}
-
-
-class StepError(Exception):
-    """The step failed; the message is its FailureReason."""
 
 
 @dataclass
@@ -64,6 +61,7 @@ class StepRecord:
     failure_reason: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     logs: list[str] = field(default_factory=list)
+    job_name: str | None = None  # the processing/training job the step created (sagemaker_jobs)
 
     def summary(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -122,55 +120,6 @@ def job_name(execution_id: str, step_name: str) -> str:
     suffix = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(10))
     cleaned = re.sub(r"[^A-Za-z0-9-]", "-", step_name)[:26]
     return f"pipelines-{execution_id}-{cleaned}-{suffix}"[:63]
-
-
-@dataclass
-class Storage:
-    """S3 access for the executor through the local AWS endpoint (as a container's SDK would)."""
-
-    client: Any
-
-    def download_prefix(self, uri: str, target: Path) -> int:
-        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-        target.mkdir(parents=True, exist_ok=True)
-        count = 0
-        paginator = self.client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for obj in page.get("Contents", []):
-                key = obj["Key"]
-                if key.endswith("/"):
-                    continue
-                relative = key[len(prefix) :].lstrip("/") or key.rsplit("/", 1)[-1]
-                destination = target / relative
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                self.client.download_file(bucket, key, str(destination))
-                count += 1
-        if count == 0:
-            raise StepError(f"ClientError: no S3 objects found under {uri}")
-        return count
-
-    def upload_dir(self, source: Path, uri: str) -> None:
-        bucket, _, prefix = uri.removeprefix("s3://").partition("/")
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                key = f"{prefix.rstrip('/')}/{path.relative_to(source).as_posix()}".lstrip("/")
-                self.client.upload_file(str(path), bucket, key)
-
-    def put(self, uri: str, data: bytes) -> None:
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        self.client.put_object(Bucket=bucket, Key=key, Body=data)
-
-    def read_json(self, uri: str) -> Any:
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        return json.loads(self.client.get_object(Bucket=bucket, Key=key)["Body"].read())
-
-
-def map_container_paths(value: str, mapping: dict[str, Path]) -> str:
-    """Rewrite a container path (or a string starting with one) to its host temp dir."""
-    for container_path in sorted(mapping, key=len, reverse=True):
-        if value == container_path or value.startswith(container_path.rstrip("/") + "/"):
-            return str(mapping[container_path]) + value[len(container_path.rstrip("/")) :]
-    return value
 
 
 class Executor:
@@ -267,6 +216,15 @@ class Executor:
             record.failure_reason = f"InternalServerError: {exc}"
             record.logs.append(traceback.format_exc())
         record.end = datetime.now(UTC)
+        if record.job_name:
+            self.registry.job_ended(
+                record.job_name,
+                started=record.start,
+                ended=record.end,
+                failure_reason=record.failure_reason if record.status == "Failed" else None,
+                properties=self.scope.steps.get(step["Name"], {}),
+                logs=record.logs,
+            )
         return record
 
     # ---- step types --------------------------------------------------------------------------
@@ -275,6 +233,8 @@ class Executor:
         name = job_name(self.execution_id, step["Name"])
         arn = self.registry.arn("processing-job", name)
         record.metadata = {"ProcessingJob": {"Arn": arn}}
+        record.job_name = name
+        self.registry.job_started("processing", name, arn, args, record.start)
         with tempfile.TemporaryDirectory(prefix="processing-", dir=self.workdir) as tmp:
             root = Path(tmp)
             mapping: dict[str, Path] = {}
@@ -348,6 +308,8 @@ class Executor:
         name = job_name(self.execution_id, step["Name"])
         arn = self.registry.arn("training-job", name)
         record.metadata = {"TrainingJob": {"Arn": arn}}
+        record.job_name = name
+        self.registry.job_started("training", name, arn, args, record.start)
         image = args.get("AlgorithmSpecification", {}).get("TrainingImage", "")
         hyperparameters = {k: str(v) for k, v in (args.get("HyperParameters") or {}).items()}
         if "sagemaker-xgboost" not in image or "sagemaker_program" in hyperparameters:
@@ -357,16 +319,20 @@ class Executor:
         with tempfile.TemporaryDirectory(prefix="training-", dir=self.workdir) as tmp:
             root = Path(tmp)
             channels: dict[str, Path] = {}
+            configs: dict[str, dict[str, str]] = {}
+            mode = args.get("AlgorithmSpecification", {}).get("TrainingInputMode", "File")
             for channel in args.get("InputDataConfig", []):
                 source = channel["DataSource"]["S3DataSource"]
                 local = root / "input" / "data" / channel["ChannelName"]
                 self.storage.download_prefix(source["S3Uri"], local)
                 channels[channel["ChannelName"]] = local
-                content_type = channel.get("ContentType", "text/csv")
-                if "csv" not in content_type:
-                    raise StepError(f"Sandbox: channel {channel['ChannelName']}: only text/csv is emulated")
+                configs[channel["ChannelName"]] = {
+                    "TrainingInputMode": channel.get("InputMode", mode),
+                    "S3DistributionType": source.get("S3DataDistributionType", "FullyReplicated"),
+                    **({"ContentType": channel["ContentType"]} if "ContentType" in channel else {}),
+                }
             model_dir = root / "model"
-            record.logs.extend(xgboost_container.train(hyperparameters, channels, model_dir))
+            record.logs.extend(xgboost_container.train(hyperparameters, channels, model_dir, configs))
             artifact = xgboost_container.package_model(model_dir)
         output_path = str(args["OutputDataConfig"]["S3OutputPath"]).rstrip("/")
         model_uri = f"{output_path}/{name}/output/model.tar.gz"

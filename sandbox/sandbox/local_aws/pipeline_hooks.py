@@ -16,9 +16,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, cast
 
+from sandbox.local_aws import sagemaker_jobs
 from sandbox.local_aws.patching import Patches
-from sandbox.local_aws.pipeline_executor import Executor, Storage, execution_variables
+from sandbox.local_aws.pipeline_executor import Executor, execution_variables
 from sandbox.local_aws.pipeline_expressions import ExpressionError, parameter_values
+from sandbox.local_aws.pipeline_storage import Storage
 from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
 
 _PAGE_SIZE = 20
@@ -30,6 +32,33 @@ class Registry:
     def __init__(self, backend: Any, execution_arn: str) -> None:
         self.backend = backend
         self.execution_arn = execution_arn
+        self.jobs: dict[str, tuple[str, Any]] = {}
+
+    def job_started(self, kind: str, name: str, arn: str, args: dict[str, Any], started: Any) -> None:
+        start = (
+            sagemaker_jobs.start_processing_job if kind == "processing" else sagemaker_jobs.start_training_job
+        )
+        self.jobs[name] = (kind, start(self.backend, name, arn, args, started))
+
+    def job_ended(
+        self,
+        name: str,
+        *,
+        started: Any,
+        ended: Any,
+        failure_reason: str | None,
+        properties: dict[str, Any],
+        logs: list[str],
+    ) -> None:
+        kind, job = self.jobs.pop(name)
+        outputs = dict(properties.get("ModelArtifacts") or {})
+        sagemaker_jobs.finish_job(job, ended=ended, failure_reason=failure_reason, outputs=outputs)
+        group = (
+            sagemaker_jobs.PROCESSING_LOG_GROUP if kind == "processing" else sagemaker_jobs.TRAINING_LOG_GROUP
+        )
+        sagemaker_jobs.write_logs(
+            self.backend.account_id, self.backend.region_name, group, name, started, logs
+        )
 
     def arn(self, kind: str, name: str) -> str:
         return f"arn:aws:sagemaker:{self.backend.region_name}:{self.backend.account_id}:{kind}/{name.lower()}"

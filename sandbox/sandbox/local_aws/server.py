@@ -14,15 +14,19 @@ from types import TracebackType
 from typing import Any, Self
 
 from sandbox.local_aws import (
+    aws_errors,
     cfn_custom_resources,
     cfn_fixes,
+    cfn_parameters,
     cfn_resources,
+    cfn_updates,
     eventbridge_targets,
     lambda_hooks,
     model_registry_events,
     pipeline_hooks,
     runtime_endpoints,
     s3_policies,
+    sagemaker_code_repositories,
     sts_web_identity,
 )
 from sandbox.local_aws.patching import Patches
@@ -83,6 +87,7 @@ class LocalAws:
         # moto's backends are process-global: start from an empty cloud.
         requests.post(f"{self.state.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         for extension in (
+            aws_errors,
             lambda_hooks,
             cfn_custom_resources,
             eventbridge_targets,
@@ -90,8 +95,11 @@ class LocalAws:
             pipeline_hooks,
             runtime_endpoints,
             s3_policies,
+            sagemaker_code_repositories,
             cfn_fixes,
+            cfn_parameters,
             cfn_resources,
+            cfn_updates,
             sts_web_identity,
         ):
             extension.install(self._patches, self.state)

@@ -54,6 +54,12 @@ class LocalAwsState:
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     unsupported_resources: set[str] = field(default_factory=set)
+    # Set by cfn_custom_resources: the emulated network edge (cfn_response_edge.ResponseEdge) and the
+    # environment that routes a Lambda process's HTTPS through it.
+    response_edge: Any = None
+    lambda_network_env: dict[str, str] = field(default_factory=dict)
+    # Tracebacks of unexpected errors inside moto's handlers (aws_errors answers InternalFailure).
+    internal_errors: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)

@@ -7,8 +7,13 @@ and whose conditions hold for the token's claims (`<host>:aud`, `<host>:sub`, wi
 and their ForAnyValue/ForAllValues forms on a single value). Otherwise: AccessDenied "Not authorized to
 perform sts:AssumeRoleWithWebIdentity", so a wrong `sub` pin in the project template fails in the sandbox
 as it would in AWS.
-Not emulated: the token's signature, expiry and the provider's thumbprints/audiences list (the local IAM
-OIDC provider is not consulted); other condition keys (a statement conditioned on them does not apply).
+Before the trust policy, STS checks the token against the account's IAM OIDC provider of its issuer
+(https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html, errors
+InvalidIdentityToken / IDPRejectedClaim): no provider for the issuer → InvalidIdentityToken "No OpenIDConnect
+provider found in your account for <iss>"; an `aud` that is not one of the provider's client ids →
+InvalidIdentityToken "Incorrect token audience" (the texts STS returns, as quoted in public issue threads).
+Not emulated: the token's signature, expiry and the provider's thumbprints; other condition keys (a
+statement conditioned on them does not apply).
 """
 
 from __future__ import annotations
@@ -81,6 +86,17 @@ def trusted(policy: dict[str, Any], claims: dict[str, Any], account_id: str) -> 
     return False
 
 
+def provider_refusal(providers: dict[str, Any], claims: dict[str, Any], account_id: str) -> str | None:
+    """Why STS refuses the token before it reads the role's trust policy, or None."""
+    provider = providers.get(f"arn:aws:iam::{account_id}:oidc-provider/{issuer_host(claims)}")
+    if provider is None:
+        return f"No OpenIDConnect provider found in your account for {claims.get('iss', '')}"
+    audiences = [str(a) for a in _as_list(claims.get("aud", []))]
+    if not set(audiences) & set(provider.client_id_list):
+        return "Incorrect token audience"
+    return None
+
+
 def install(patches: Patches, state: LocalAwsState) -> None:
     from moto.iam.models import iam_backends
     from moto.sts.exceptions import STSClientError
@@ -96,6 +112,10 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         except (ValueError, IndexError):
             raise STSClientError("InvalidIdentityToken", "Couldn't parse the web identity token") from None
         account_id = role_arn.split(":")[4] if role_arn.count(":") >= 5 else ""
+        if account_id in iam_backends:
+            refusal = provider_refusal(iam_backends[account_id]["aws"].open_id_providers, claims, account_id)
+            if refusal:
+                raise STSClientError("InvalidIdentityToken", refusal)
         try:
             role = iam_backends[account_id]["aws"].get_role_by_arn(role_arn)
         except Exception:

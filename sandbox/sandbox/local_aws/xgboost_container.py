@@ -1,10 +1,11 @@
 """The built-in SageMaker XGBoost algorithm (training and serving), emulated with the `xgboost` package.
 
-Training, like the algorithm container: channels `train` (required) and `validation` (optional) of text/csv
-without header, target in the first column; hyperparameters as strings (`num_round`, `early_stopping_rounds`,
-and every other one passed to xgboost as a booster parameter, numbers converted); logs
-`[i]#011train-rmse:...#011validation-rmse:...`; the model saved with `Booster.save_model` as `xgboost-model`,
-packaged as `model.tar.gz`.
+Training, like the algorithm container: hyperparameters and channels validated first (xgboost_validation);
+data read in the train channel's format (src/sagemaker_xgboost_container/data_utils.py): text/csv without
+header, target in the first column (instance weights in the second with csv_weights=1), LIBSVM, Parquet
+(target in the first column); `num_round`, `early_stopping_rounds`, and every other hyperparameter passed to
+xgboost as a booster parameter; logs `[i]#011train-rmse:...#011validation-rmse:...`; the model saved with
+`Booster.save_model` as `xgboost-model`, packaged as `model.tar.gz`.
 Serving: `text/csv` rows without the target in, newline-separated predictions out; a model file saved by
 `save_model` or a pickled Booster (as older containers wrote) is accepted.
 Mode selection when serving, as the real container's `serving.py` `main()` does it
@@ -13,7 +14,7 @@ Mode selection when serving, as the real container's `serving.py` `main()` does 
 the container serve the model in algorithm mode (`ScoringService.csdk_start()`); when it is present — even
 empty — it imports that user module (`importlib.import_module`), which fails for "" or a module the image
 does not have, so the server never answers `/ping` and SageMaker marks the endpoint Failed.
-Not emulated: libsvm/parquet/recordio-protobuf input, distributed training, checkpoints, `csv_weights`,
+Not emulated: recordio-protobuf input (refused with a "Sandbox:" reason), distributed training, checkpoints,
 the `application/x-recordio-protobuf` and `application/json` serving formats.
 """
 
@@ -84,38 +85,106 @@ def booster_params(hyperparameters: dict[str, str]) -> dict[str, Any]:
     return params
 
 
-def _read_channel(directory: Path) -> tuple[np.ndarray, np.ndarray]:
+def _files(directory: Path) -> list[Path]:
     files = sorted(p for p in directory.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
         raise ContainerError(f"ClientError: no data files found in channel directory {directory}")
+    return files
+
+
+def _read_csv(directory: Path, csv_weights: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     frames = []
-    for path in files:
+    for path in _files(directory):
         try:
             frames.append(np.loadtxt(path, delimiter=",", ndmin=2, dtype=np.float64))
         except ValueError as exc:
-            raise ContainerError(
-                f"ClientError: {path.name} is not text/csv with a numeric target in the first column: {exc}"
-            ) from exc
+            raise ContainerError(f"ClientError: Failed to load csv data with exception:\n{exc}") from exc
     data = np.vstack(frames)
-    return data[:, 1:], data[:, 0]
+    if csv_weights == 1:
+        return data[:, 2:], data[:, 0], data[:, 1]
+    return data[:, 1:], data[:, 0], None
 
 
-def train(hyperparameters: dict[str, str], channels: dict[str, Path], model_dir: Path) -> list[str]:
-    """Train like the algorithm container; returns the log lines it printed. Writes model_dir/xgboost-model."""
+def _read_libsvm(directory: Path) -> tuple[Any, np.ndarray, None]:
+    import scipy.sparse  # type: ignore[import-untyped]
+    from sklearn.datasets import load_svmlight_files
+
+    try:
+        loaded = load_svmlight_files([str(p) for p in _files(directory)], zero_based="auto")
+    except ValueError as exc:
+        raise ContainerError(f"ClientError: Failed to load libsvm data with exception:\n{exc}") from exc
+    features = scipy.sparse.vstack(loaded[0::2]).tocsr()
+    return features, np.concatenate(loaded[1::2]), None
+
+
+def _read_parquet(directory: Path) -> tuple[np.ndarray, np.ndarray, None]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    try:
+        data = pq.read_table(str(directory)).to_pandas().to_numpy(dtype=np.float64)
+    except Exception as exc:  # the container reports any reader failure this way
+        raise ContainerError(f"ClientError: Failed to load parquet data with exception:\n{exc}") from exc
+    return data[:, 1:], data[:, 0], None
+
+
+def read_channel(directory: Path, data_format: str, input_mode: str, csv_weights: int) -> Any:
+    """A channel as an xgboost DMatrix, read as the container's data_utils reads its format."""
     import xgboost as xgb
 
-    if "train" not in channels:
-        raise ContainerError("ClientError: the 'train' channel is required")
-    x_train, y_train = _read_channel(channels["train"])
-    dtrain = xgb.DMatrix(x_train, label=y_train)
+    from sandbox.local_aws import xgboost_validation as v
+
+    if input_mode == "Pipe" and data_format in (v.CSV, v.PARQUET):
+        name = "CSV" if data_format == v.CSV else "Parquet"
+        raise ContainerError(
+            f"ClientError: Pipe mode for {name} is no longer supported. Please use Fast File mode (default) "
+            "instead. Set input_mode='File' in your SageMaker Estimator or TrainingInput."
+        )
+    if data_format == v.CSV:
+        features, labels, weights = _read_csv(directory, csv_weights)
+    elif data_format == v.LIBSVM:
+        if input_mode == "Pipe":
+            raise ContainerError("ClientError: Pipe mode not supported for LibSVM.")
+        features, labels, weights = _read_libsvm(directory)
+    elif data_format == v.PARQUET:
+        features, labels, weights = _read_parquet(directory)
+    else:
+        raise ContainerError(f"ClientError: Sandbox: {data_format} input is not emulated")
+    return xgb.DMatrix(features, label=labels, weight=weights)
+
+
+def train(
+    hyperparameters: dict[str, str],
+    channels: dict[str, Path],
+    model_dir: Path,
+    channel_configs: dict[str, dict[str, str]] | None = None,
+) -> list[str]:
+    """Train like the algorithm container; returns the log lines it printed. Writes model_dir/xgboost-model.
+
+    `channel_configs`: each channel's ContentType / TrainingInputMode / S3DistributionType, as the job's
+    InputDataConfig gives them (File mode, FullyReplicated and the container's default content type when
+    absent).
+    """
+    import xgboost as xgb
+
+    from sandbox.local_aws import xgboost_validation as v
+
+    configs = channel_configs or {
+        name: {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated"} for name in channels
+    }
+    try:
+        validated = v.validate_hyperparameters(hyperparameters)
+        channel_config = v.validate_channels({k: dict(c) for k, c in configs.items()})
+        data_format = v.data_format(channel_config["train"]["ContentType"])
+    except v.UserError as exc:
+        raise ContainerError(f"ClientError: {exc}") from exc
+    csv_weights = int(validated.get("csv_weights", 0))
+    mode = channel_config["train"]["TrainingInputMode"]
+    dtrain = read_channel(channels["train"], data_format, mode, csv_weights)
     evals = [(dtrain, "train")]
     if "validation" in channels:
-        x_val, y_val = _read_channel(channels["validation"])
-        evals.append((xgb.DMatrix(x_val, label=y_val), "validation"))
-    num_round = int(hyperparameters.get("num_round", "0") or 0)
-    if num_round < 1:
-        raise ContainerError("ClientError: Hyperparameter 'num_round' is required and must be >= 1")
-    early = hyperparameters.get("early_stopping_rounds")
+        evals.append((read_channel(channels["validation"], data_format, mode, csv_weights), "validation"))
+    num_round = int(validated["num_round"])
+    early = validated.get("early_stopping_rounds")
     history: dict[str, Any] = {}
     booster = xgb.train(
         booster_params(hyperparameters),
