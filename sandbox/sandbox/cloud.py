@@ -67,11 +67,9 @@ class LocalCloud:
             group_variables=GROUP_VARIABLES,
         )
         (self.workdir / "ci").mkdir(exist_ok=True)
-        # GitLab's defaults for new projects (pipeline_variables.py): "gitlab.com" (no_one_allowed) once the
-        # seeder sets ci_pipeline_variables_minimum_override_role; "self-managed" (developer) until then.
-        self.gitlab = GitLabEmulator(
-            self.workdir / "gitlab", runner=self.runner, flavor="self-managed"
-        ).start()
+        # GitLab.com's stricter defaults for new projects (pipeline_variables.py: no_one_allowed), so the
+        # lifecycle proves the seeder lifts them; the self-managed default is covered by the emulator's tests.
+        self.gitlab = GitLabEmulator(self.workdir / "gitlab", runner=self.runner, flavor="gitlab.com").start()
         self.runner.attach(self.gitlab.state, self.gitlab.url)
         self.seed = seed(self.gitlab.state, GROUP_PATH)
         # A person of the team (Maintainer) who approves deployments to production in GitLab.
