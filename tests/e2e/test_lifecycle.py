@@ -10,8 +10,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import tarfile
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,11 +30,26 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 
 @pytest.fixture(scope="module")
-def ctx() -> Iterator[lifecycle.Context]:
-    dataset = data_module.load(None, print)
-    with LocalCloud() as cloud:
-        cloud.platform_prerequisites(dataset)
-        yield lifecycle.Context(cloud=cloud, dataset=dataset, log=print)
+def ctx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[lifecycle.Context]:
+    """The lifecycle's cloud, with a private TMPDIR for it and every process it starts (CI jobs, Lambdas,
+    pipeline steps): once the cloud has stopped, that TMPDIR must be empty — no ID-token files, emulator or
+    runner directories left behind (issue 10.5)."""
+    private_tmp = tmp_path_factory.mktemp("lifecycle-tmpdir")
+    saved_env, saved_tempdir = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(private_tmp), str(private_tmp)
+    try:
+        dataset = data_module.load(None, print)
+        with LocalCloud() as cloud:
+            cloud.platform_prerequisites(dataset)
+            yield lifecycle.Context(cloud=cloud, dataset=dataset, log=print)
+    finally:
+        tempfile.tempdir = saved_tempdir
+        if saved_env is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved_env
+    leftovers = sorted(str(p.relative_to(private_tmp)) for p in Path(private_tmp).rglob("*"))
+    assert leftovers == [], f"the lifecycle left files in its TMPDIR: {leftovers[:20]}"
 
 
 def _stage(ctx: lifecycle.Context, name: str) -> dict:
