@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-from deployer import registry, settings
+from deployer import registry, settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
 from deployer.stack import StackRequest, Waiting, deploy_stack
@@ -88,6 +88,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             requested_package(args.model_package_arn, env),
             project.model_package_group,
         )
+        target = args.report or Path(f"deploy-{args.stage}.json")
+        newer = superseded.check(
+            boto3.client("sagemaker"),
+            package.arn,
+            project.model_package_group,
+            superseded.resolved_reason(env),
+        )
+        if newer is not None:
+            for line in superseded.message(f"deploy to {args.stage}", package.arn, newer):
+                print(line)
+            record = {"stage": args.stage, "model_package_arn": package.arn, "superseded_by": newer.arn}
+            target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            return 0
         request = StackRequest(
             name=project.stack_name(args.stage),
             template_body=args.template.read_text(encoding="utf-8"),
@@ -110,7 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Stack {request.name}: {result.action} ({result.status})")
         for key, value in sorted(result.outputs.items()):
             print(f"  {key:<20}: {value}")
-        target = args.report or Path(f"deploy-{args.stage}.json")
         target.write_text(
             json.dumps(
                 {

@@ -9,10 +9,12 @@ deploy anything else. Run by ``test-staging`` after its smoke test passed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from deployer.cli import run
 from deployer.errors import DeployerError
@@ -82,8 +84,26 @@ def instructions(env: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def main() -> int:
+def superseded_by(smoke_report: Path) -> str:
+    """The package that overtook this pipeline's, as the smoke test recorded it ("" when it tested its own)."""
+    if not smoke_report.is_file():
+        return ""
+    try:
+        record = json.loads(smoke_report.read_text(encoding="utf-8"))
+    except ValueError:
+        return ""
+    value = record.get("superseded_by", "") if isinstance(record, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+def main(smoke_report: Path = Path("smoke-test-staging.json")) -> int:
     def body() -> int:
+        newer = superseded_by(smoke_report)
+        if newer:
+            print(
+                f"Nothing to promote from this pipeline: {newer} overtook its package; its pipeline prints how."
+            )
+            return 0
         for line in instructions(dict(os.environ)):
             print(line)
         return 0

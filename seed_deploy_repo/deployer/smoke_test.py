@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import ClientError
 
-from deployer import settings
+from deployer import settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
 from deployer.latency import percentiles
@@ -205,6 +205,24 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def body() -> int:
         project = settings.project_settings()
+        target = args.report or Path(f"smoke-test-{args.stage}.json")
+        expected = args.expect_model_package_arn.strip()
+        newer = (
+            superseded.check(
+                boto3.client("sagemaker"),
+                expected,
+                project.model_package_group,
+                superseded.resolved_reason(os.environ),
+            )
+            if expected
+            else None
+        )
+        if newer is not None:
+            for line in superseded.message(f"smoke test of {args.stage}", expected, newer):
+                print(line)
+            record = {"stage": args.stage, "expected_package": expected, "superseded_by": newer.arn}
+            target.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+            return 0
         config = load_stage_config(args.config or config_path(args.stage, REPO_ROOT)).smoke_test
         rows = load_sample_rows(REPO_ROOT / config.sample_rows_file)
         endpoint = endpoint_of_stage(
@@ -221,7 +239,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         for line in summary(report, config):
             print(line)
-        target = args.report or Path(f"smoke-test-{args.stage}.json")
         record = {**asdict(report), "passed": report.passed}
         # NaN/inf are not JSON: keep them readable as strings.
         record["predictions"] = [
