@@ -41,8 +41,8 @@ from typing import Any
 BUCKET_PREFIX = "cloudformation-custom-resource-response-"
 # Observed in real events: CloudFormation's pre-signed URLs are valid for two hours.
 EXPIRES_S = 7200
-# An access key id of AWS's shape (AKIA + 16 characters) that belongs to no one.
-_ACCESS_KEY_ID = "AKIASANDBOXCFNEDGE01"
+# AWS's documented example access key id (IAM User Guide, "Managing access keys"): AWS's shape, no one's key.
+_ACCESS_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 
 Receiver = Callable[[bytes], None]
 
