@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
@@ -15,6 +15,11 @@ from seeder.properties import DeletionPolicy
 from seeder.retry import RetryingSession
 from seeder.settings import Settings
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
 # Bounded AWS calls, so the deadline guard is a last resort rather than the usual way a stuck call ends.
 _AWS_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 4})
 
@@ -23,24 +28,27 @@ class Aws:
     """The AWS clients of one invocation, created on first use (inside the answer-always guard)."""
 
     def __init__(self) -> None:
-        self._clients: dict[str, Any] = {}
-
-    def _client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = boto3.client(service, config=_AWS_CONFIG)  # type: ignore[call-overload]
-        return self._clients[service]
+        self._s3: S3Client | None = None
+        self._secretsmanager: SecretsManagerClient | None = None
+        self._cloudformation: CloudFormationClient | None = None
 
     @property
-    def s3(self) -> Any:
-        return self._client("s3")
+    def s3(self) -> S3Client:
+        if self._s3 is None:
+            self._s3 = boto3.client("s3", config=_AWS_CONFIG)
+        return self._s3
 
     @property
-    def secretsmanager(self) -> Any:
-        return self._client("secretsmanager")
+    def secretsmanager(self) -> SecretsManagerClient:
+        if self._secretsmanager is None:
+            self._secretsmanager = boto3.client("secretsmanager", config=_AWS_CONFIG)
+        return self._secretsmanager
 
     @property
-    def cloudformation(self) -> Any:
-        return self._client("cloudformation")
+    def cloudformation(self) -> CloudFormationClient:
+        if self._cloudformation is None:
+            self._cloudformation = boto3.client("cloudformation", config=_AWS_CONFIG)
+        return self._cloudformation
 
 
 def gitlab_client(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -12,10 +12,13 @@ from seeder import logs
 from seeder.deadline import Deadline
 from seeder.errors import SeederError
 
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
+
 _GONE = "DELETE_COMPLETE"
 
 
-def _status(cfn: Any, name: str) -> str | None:
+def _status(cfn: CloudFormationClient, name: str) -> str | None:
     """Current status of the live stack called ``name``, ``None`` if there is none."""
     try:
         stacks = cfn.describe_stacks(StackName=name)["Stacks"]
@@ -29,7 +32,7 @@ def _status(cfn: Any, name: str) -> str | None:
     return None if status in (None, _GONE) else status
 
 
-def start_deletion(cfn: Any, names: Sequence[str]) -> list[str]:
+def start_deletion(cfn: CloudFormationClient, names: Sequence[str]) -> list[str]:
     """Ask CloudFormation to delete every existing stack; returns those being deleted."""
     deleting = []
     for name in names:
@@ -49,7 +52,7 @@ def start_deletion(cfn: Any, names: Sequence[str]) -> list[str]:
 
 
 def wait_deleted(
-    cfn: Any,
+    cfn: CloudFormationClient,
     names: Sequence[str],
     deadline: Deadline,
     poll: float,

@@ -8,11 +8,14 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from seeder.errors import SeederError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 # A seed repo is a few hundred KB; these bounds stop a wrong or hostile object from exhausting the Lambda.
 MAX_FILES = 2000
@@ -30,7 +33,7 @@ def s3_uri(bucket: str, key: str) -> str:
     return f"s3://{bucket}/{key}"
 
 
-def download(s3: Any, bucket: str, key: str) -> bytes:
+def download(s3: S3Client, bucket: str, key: str) -> bytes:
     """The zip's bytes, or a :class:`SeederError` naming the ``s3://`` URI and what to do."""
     uri = s3_uri(bucket, key)
     try:

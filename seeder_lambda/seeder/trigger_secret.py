@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
@@ -16,6 +16,10 @@ from contracts.gitlab_token_secret import EXPECTED_FORMAT, token_from
 from contracts.trigger_secret import SecretFormatError, TriggerSecret, parse
 from seeder import logs, redact
 from seeder.errors import SeederError
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_secretsmanager.type_defs import TagTypeDef
 
 # Loggers that print API request/response bodies at DEBUG (botocore logs GetSecretValue's SecretString).
 _WIRE_LOGGERS = ("botocore", "urllib3", "boto3")
@@ -38,7 +42,7 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def read_gitlab_token(sm: Any, secret_arn: str) -> str:
+def read_gitlab_token(sm: SecretsManagerClient, secret_arn: str) -> str:
     """The GitLab API token (format: :mod:`contracts.gitlab_token_secret`). Registered for redaction."""
     try:
         with _quiet_wire_logs():
@@ -61,7 +65,7 @@ def read_gitlab_token(sm: Any, secret_arn: str) -> str:
     return token
 
 
-def read_trigger_secret(sm: Any, name: str) -> TriggerSecret | None:
+def read_trigger_secret(sm: SecretsManagerClient, name: str) -> TriggerSecret | None:
     """The stored trigger secret, or ``None`` if it does not exist or does not hold the contract's JSON."""
     try:
         with _quiet_wire_logs():
@@ -80,9 +84,12 @@ def read_trigger_secret(sm: Any, name: str) -> TriggerSecret | None:
     return value
 
 
-def put_trigger_secret(sm: Any, name: str, value: TriggerSecret, tags: list[dict[str, str]]) -> str:
+def put_trigger_secret(
+    sm: SecretsManagerClient, name: str, value: TriggerSecret, project_tags: list[dict[str, str]]
+) -> str:
     """Create the secret, or overwrite its value if it exists (retried Create, Update). Returns its ARN."""
     redact.register(value.token)
+    tags: list[TagTypeDef] = [{"Key": tag["Key"], "Value": tag["Value"]} for tag in project_tags]
     description = (
         "GitLab pipeline trigger token of the SageMaker project's deploy repo (read by the trigger Lambda)"
     )
@@ -104,7 +111,7 @@ def put_trigger_secret(sm: Any, name: str, value: TriggerSecret, tags: list[dict
     return arn
 
 
-def secret_arn(sm: Any, name: str) -> str | None:
+def secret_arn(sm: SecretsManagerClient, name: str) -> str | None:
     try:
         arn: str = sm.describe_secret(SecretId=name)["ARN"]
         return arn
@@ -114,7 +121,7 @@ def secret_arn(sm: Any, name: str) -> str | None:
         raise SeederError(f"cannot describe the trigger secret {name}: {_code(exc)}") from None
 
 
-def delete_trigger_secret(sm: Any, name: str) -> bool:
+def delete_trigger_secret(sm: SecretsManagerClient, name: str) -> bool:
     """Delete at once (no recovery window: the token is revoked anyway). ``False`` if already gone."""
     try:
         sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
