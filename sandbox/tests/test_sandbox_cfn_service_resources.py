@@ -101,7 +101,7 @@ def test_policies_subscription_alarm_and_code_repository_exist_and_go_with_the_s
     resources = cfn.describe_stack_resources(StackName="project")["StackResources"]
     assert all(r["PhysicalResourceId"] for r in resources), resources
 
-    with pytest.raises(ClientError, match="403"):
+    with pytest.raises(ClientError, match="AccessDenied"):
         s3.get_object(Bucket="outside", Key="k")  # the bucket policy is applied and enforced
     topic_arn = local_aws.client("sns").list_topics()["Topics"][0]["TopicArn"]
     attributes = local_aws.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"]

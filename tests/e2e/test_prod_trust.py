@@ -72,6 +72,10 @@ def trust_policy(logical_id: str) -> dict[str, Any]:
 def roles() -> Iterator[tuple[LocalAws, dict[str, str]]]:
     with LocalAws() as aws:
         iam = aws.client("iam")
+        # The platform stack's GitLab OIDC provider: STS refuses web identities whose issuer has none.
+        iam.create_open_id_connect_provider(
+            Url=f"https://{HOST}", ClientIDList=["sts.amazonaws.com"], ThumbprintList=["0" * 40]
+        )
         arns = {
             stage: iam.create_role(
                 RoleName=f"{NAME}-{PROJECT_ID}-deploy-{stage}",
@@ -134,7 +138,10 @@ def test_a_prod_tag_pipeline_gets_production_and_not_staging(roles: Any, tag: st
 def test_nothing_else_gets_production(
     roles: Any, project_path: str, ref_type: str, ref: str, audience: str
 ) -> None:
-    assert assume(roles, "prod", token(project_path, ref_type, ref, audience)) == "AccessDenied"
+    # STS checks the audience against the OIDC provider's client ids before any trust policy: another
+    # audience is an InvalidIdentityToken (STS AssumeRoleWithWebIdentity errors), the rest AccessDenied.
+    expected = "AccessDenied" if audience == "sts.amazonaws.com" else "InvalidIdentityToken"
+    assert assume(roles, "prod", token(project_path, ref_type, ref, audience)) == expected
 
 
 def test_the_prod_role_may_read_the_staging_stack_it_promotes_from() -> None:
