@@ -8,6 +8,7 @@ scripts/run-sandbox --keep-up --until publish   # just the published product, to
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -88,8 +89,28 @@ Project      {ctx.name} ({ctx.project_id})  stack {ctx.project_stack} (if the cr
 """
 
 
+def report_path_problem(path: Path) -> str | None:
+    """Why the JSON report could not be written at ``path`` (checked before the run, not after it)."""
+    if path.is_dir():
+        return f"--report {path} is a directory; give a file path, e.g. {path / 'report.json'}"
+    parent = path.parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        return f"--report {path}: {existing} is not a directory"
+    if not os.access(existing, os.W_OK):
+        return f"--report {path}: {existing} is not writable; choose a path you can write"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # A shell that starts jobs in the background, or a CI runner, can hand us SIGINT ignored, and Python then
+    # keeps it ignored: Ctrl-C must always stop the sandbox (and its cloud), so install Python's handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    problem = report_path_problem(args.report)
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:

@@ -16,6 +16,16 @@ from pathlib import Path
 
 UCI_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/abalone/abalone.data"
 COLUMNS = 9
+NUMERIC_COLUMNS = (
+    "length",
+    "diameter",
+    "height",
+    "whole_weight",
+    "shucked_weight",
+    "viscera_weight",
+    "shell_weight",
+    "rings",
+)
 SAMPLE_FILES_BUCKET = "sagemaker-sample-files"
 SAMPLE_KEY = "datasets/tabular/uci_abalone/abalone.csv"
 
@@ -35,7 +45,14 @@ class Dataset:
 def validate(content: bytes, source: str) -> int:
     """Row count of a headerless 9-column Abalone CSV; DataError naming the first bad line otherwise."""
     rows = 0
-    for number, row in enumerate(csv.reader(io.StringIO(content.decode("utf-8"))), start=1):
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{source}: not UTF-8 text (byte {exc.start} is 0x{content[exc.start]:02x}); give the UCI Abalone "
+            "CSV as plain text, e.g. `iconv -f latin1 -t utf-8`"
+        ) from None
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if not row:
             continue
         if len(row) != COLUMNS:
@@ -45,6 +62,16 @@ def validate(content: bytes, source: str) -> int:
             )
         if row[0] not in ("M", "F", "I"):
             raise DataError(f"{source}: line {number}: sex must be M, F or I (is the first line a header?)")
+        for column, cell in enumerate(row[1:], start=2):
+            try:
+                value = float(cell)
+            except ValueError:
+                value = float("nan")
+            if value != value or value in (float("inf"), float("-inf")):  # not a finite number
+                raise DataError(
+                    f"{source}: line {number}, column {column} ({NUMERIC_COLUMNS[column - 2]}) is {cell!r}, "
+                    "not a number; fix or remove that row"
+                )
         rows += 1
     if rows < 100:
         raise DataError(f"{source}: only {rows} rows; the pipeline needs at least 100")
