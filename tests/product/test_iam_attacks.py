@@ -4,32 +4,19 @@ Each test performs an escalation a project role, the launch role or a foreign re
 refused, and sees the legitimate call still allowed (the sandbox does not enforce IAM yet, issue 11).
 """
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import iam_catalogue as catalogue
+import iam_eval as evaluate  # helper modules: tests/product is on pytest's pythonpath
+import iam_render as render
 from cfnlint.decode import decode_str
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
-def _load(name: str) -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path; load the helper modules by file.
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load("iam_render")
-catalogue = _load("iam_catalogue")
 ACCOUNT, REGION = render.ACCOUNT, render.REGION
 
 
@@ -39,7 +26,6 @@ def load(path: Path) -> dict[str, Any]:
     return dict(template)
 
 
-evaluate = _load("iam_eval")
 PROJECT = load(ROOT / "product" / "template.yaml")
 PLATFORM = load(ROOT / "product" / "platform.yaml")
 PID = render.REPRESENTATIVE["SageMakerProjectId"]

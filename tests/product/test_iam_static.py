@@ -5,33 +5,18 @@ templates are rendered with fixed account/region/partition values (iam_render.py
 prove the checker fails on each defect class, including the three defects issue 10.3 found.
 """
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import iam_catalogue as catalogue
+import iam_render as render  # helper modules: tests/product is on pytest's pythonpath
 import pytest
 from cfnlint.decode import decode_str
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
-
-def _load(name: str) -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path; load the helper modules by file.
-    spec = importlib.util.spec_from_file_location(name, HERE / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load("iam_render")
-catalogue = _load("iam_catalogue")
 
 ACCOUNT, REGION = render.ACCOUNT, render.REGION
 TEMPLATES = sorted(
