@@ -83,14 +83,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = dict(os.environ)
         project = settings.project_settings(env)
         config = load_stage_config(args.config or config_path(args.stage, REPO_ROOT))
+        sagemaker = boto3.client("sagemaker")
         package = registry.verify(
-            boto3.client("sagemaker"),
+            sagemaker,
             requested_package(args.model_package_arn, env),
             project.model_package_group,
         )
         target = args.report or Path(f"deploy-{args.stage}.json")
         newer = superseded.check(
-            boto3.client("sagemaker"),
+            sagemaker,
             package.arn,
             project.model_package_group,
             superseded.resolved_reason(env),

@@ -207,9 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         project = settings.project_settings()
         target = args.report or Path(f"smoke-test-{args.stage}.json")
         expected = args.expect_model_package_arn.strip()
+        sagemaker = boto3.client("sagemaker")
         newer = (
             superseded.check(
-                boto3.client("sagemaker"),
+                sagemaker,
                 expected,
                 project.model_package_group,
                 superseded.resolved_reason(os.environ),
@@ -227,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows = load_sample_rows(REPO_ROOT / config.sample_rows_file)
         endpoint = endpoint_of_stage(
             boto3.client("cloudformation"),
-            boto3.client("sagemaker"),
+            sagemaker,
             project.stack_name(args.stage),
             args.expect_model_package_arn.strip(),
         )
