@@ -17,8 +17,8 @@ from werkzeug.wrappers import Response
 from . import gitrepo, pipeline_variables
 from .errors import ApiError, bad_request, forbidden, invalid, not_found
 from .pipeline_start import ci_config_path, workflow_allows
-from .routing import Ctx, json_response, paginated, route
-from .state import DEVELOPER, MAINTAINER, Pipeline, Project, Trigger, now
+from .routing import Ctx, delete_project_setting, json_response, paginated, route
+from .state import DEVELOPER, MAINTAINER, Job, Pipeline, Project, Trigger, now
 from .views import job_json, pipeline_json, trigger_json
 
 
@@ -73,10 +73,7 @@ def update_trigger(ctx: Ctx) -> Response:
 
 @route("DELETE", "/projects/:id/triggers/:trigger_id")
 def delete_trigger(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    with ctx.state.lock:
-        project.triggers.remove(_trigger(ctx, project))
-    return Response(status=204)
+    return delete_project_setting(ctx, lambda project: project.triggers, _trigger)
 
 
 # ---- pipelines -------------------------------------------------------------------------------------------
@@ -165,13 +162,17 @@ def trigger_pipeline(ctx: Ctx) -> Response:
     return json_response(201, pipeline_json(ctx.state, pipeline))
 
 
-def _pipeline(ctx: Ctx, project: Project) -> Pipeline:
-    pipeline = (
-        ctx.state.pipelines.get(int(ctx.args["pipeline_id"])) if ctx.args["pipeline_id"].isdigit() else None
-    )
-    if pipeline is None or pipeline.project_id != project.id:
+def _project_record[R: (Pipeline, Job)](ctx: Ctx, project: Project, records: dict[int, R], arg: str) -> R:
+    """The pipeline or job the path's ``arg`` names; another project's is 404, as GitLab hides it."""
+    raw = ctx.args[arg]
+    record = records.get(int(raw)) if raw.isdigit() else None
+    if record is None or record.project_id != project.id:
         raise not_found("")
-    return pipeline
+    return record
+
+
+def _pipeline(ctx: Ctx, project: Project) -> Pipeline:
+    return _project_record(ctx, project, ctx.state.pipelines, "pipeline_id")
 
 
 @route("GET", "/projects/:id/pipelines")
@@ -215,12 +216,8 @@ def list_pipeline_jobs(ctx: Ctx) -> Response:
 
 
 # ---- jobs ------------------------------------------------------------------------------------------------
-def _job(ctx: Ctx, project: Project) -> Any:
-    job_id = ctx.args["job_id"]
-    job = ctx.state.jobs.get(int(job_id)) if job_id.isdigit() else None
-    if job is None or job.project_id != project.id:
-        raise not_found("")
-    return job
+def _job(ctx: Ctx, project: Project) -> Job:
+    return _project_record(ctx, project, ctx.state.jobs, "job_id")
 
 
 @route("GET", "/projects/:id/jobs/:job_id")

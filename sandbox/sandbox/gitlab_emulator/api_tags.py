@@ -17,7 +17,7 @@ Sources (GitLab's docs and its public source, gitlabhq/gitlabhq):
   ("Users with at least the Maintainer role can remove protected tags",
   https://docs.gitlab.com/user/project/protected_tags/), else 403; an unknown tag is 404
   ``{"message": "404 Tag Not Found"}``;
-- a created tag starts a tag pipeline (``pipeline_start.start_tag_pipeline``), as GitLab's post-receive
+- a created tag starts a tag pipeline (``pipeline_start.start_push_pipeline`` with ``tag=True``), as GitLab's post-receive
   does for any new tag (https://docs.gitlab.com/ci/pipelines/#types-of-pipelines).
 Not emulated: releases, tag signatures, keyset pagination, ``allowed_to_create`` users/groups/deploy keys.
 """
@@ -30,9 +30,9 @@ from werkzeug.wrappers import Response
 
 from . import gitrepo, gittags
 from .errors import ApiError, bad_request, forbidden, not_found
-from .pipeline_start import start_tag_pipeline
+from .pipeline_start import start_push_pipeline
 from .protected_refs import PROTECTED_TAG_LEVELS, is_protected_tag, may_create_tag
-from .routing import Ctx, json_response, paginated, route
+from .routing import Ctx, delete_project_setting, json_response, paginated, route
 from .state import DEVELOPER, MAINTAINER, REPORTER, Project, ProtectedTag
 from .views import commit_json
 
@@ -101,10 +101,7 @@ def create_protected_tag(ctx: Ctx) -> Response:
 
 @route("DELETE", "/projects/:id/protected_tags/:name")
 def delete_protected_tag(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    with ctx.state.lock:
-        project.protected_tags.remove(_protected_tag(ctx, project))
-    return Response(status=204)
+    return delete_project_setting(ctx, lambda project: project.protected_tags, _protected_tag)
 
 
 # ---- tags ---------------------------------------------------------------------------------------------------
@@ -169,7 +166,7 @@ def create_tag(ctx: Ctx) -> Response:
             raise ApiError(400, {"message": exc.message}) from exc
         tag = gittags.find(project.repo, name)
     assert tag is not None
-    start_tag_pipeline(ctx.state, project, user, name, sha)
+    start_push_pipeline(ctx.state, project, user, name, sha, tag=True)
     return json_response(201, tag_json(ctx, project, tag))
 
 

@@ -11,8 +11,8 @@ import re
 from werkzeug.wrappers import Response
 
 from .errors import bad_request, invalid
-from .routing import Ctx, as_bool, json_response, paginated, route
-from .state import MAINTAINER, Variable
+from .routing import Ctx, as_bool, delete_project_setting, json_response, paginated, route
+from .state import MAINTAINER, Project, Variable
 from .views import variable_json
 
 # ---- CI/CD variables -------------------------------------------------------------------------------------
@@ -68,12 +68,15 @@ def _scope_filter(ctx: Ctx) -> str | None:
     return None
 
 
+def _variable(ctx: Ctx, project: Project) -> Variable:
+    """The variable the path's ``key`` (and ``filter[environment_scope]``) names."""
+    return ctx.state.find_variable(project, ctx.args["key"], _scope_filter(ctx))
+
+
 @route("GET", "/projects/:id/variables/:key")
 def get_variable(ctx: Ctx) -> Response:
     project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    return json_response(
-        200, variable_json(ctx.state.find_variable(project, ctx.args["key"], _scope_filter(ctx)))
-    )
+    return json_response(200, variable_json(_variable(ctx, project)))
 
 
 @route("POST", "/projects/:id/variables")
@@ -94,7 +97,7 @@ def create_variable(ctx: Ctx) -> Response:
 def update_variable(ctx: Ctx) -> Response:
     project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
     with ctx.state.lock:
-        existing = ctx.state.find_variable(project, ctx.args["key"], _scope_filter(ctx))
+        existing = _variable(ctx, project)
         if existing.hidden and "masked" in ctx.params and not as_bool(ctx.params["masked"]):
             raise invalid({"masked": ["cannot be unset for hidden variables"]})
         variable = _variable_from_params(ctx, existing)
@@ -113,7 +116,4 @@ def update_variable(ctx: Ctx) -> Response:
 
 @route("DELETE", "/projects/:id/variables/:key")
 def delete_variable(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    with ctx.state.lock:
-        project.variables.remove(ctx.state.find_variable(project, ctx.args["key"], _scope_filter(ctx)))
-    return Response(status=204)
+    return delete_project_setting(ctx, lambda project: project.variables, _variable)

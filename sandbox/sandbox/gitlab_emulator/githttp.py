@@ -20,7 +20,7 @@ import subprocess
 from werkzeug.wrappers import Request, Response
 
 from . import gitrepo, gittags, push_hook
-from .pipeline_start import start_push_pipeline, start_tag_pipeline
+from .pipeline_start import start_push_pipeline
 from .state import DEVELOPER, REPORTER, EmulatorState, Project, User
 
 GIT_PATH = re.compile(r"^/(?P<path>.+?)\.git/(?P<rest>info/refs|git-upload-pack|git-receive-pack)$")
@@ -89,7 +89,7 @@ def handle(state: EmulatorState, request: Request, raw_path: str) -> tuple[Respo
             start_push_pipeline(state, project, user, branch, sha, before.get(branch))
     for tag, sha in sorted(tags_after.items()):
         if tags_before.get(tag) != sha:
-            start_tag_pipeline(state, project, user, tag, sha)
+            start_push_pipeline(state, project, user, tag, sha, tag=True)
     return response, project.id
 
 

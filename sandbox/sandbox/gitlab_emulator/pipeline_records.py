@@ -9,6 +9,7 @@ failed, canceled, skipped, manual, scheduled); finishing ones set ``finished_at`
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 from . import gitrepo
 from .models import FINISHED, PIPELINE_STATUSES, Job, Pipeline, Project, User, now
@@ -112,30 +113,28 @@ class PipelineRecords:
             return job
 
     def update_job(self, job: Job, status: str) -> None:
-        if status not in PIPELINE_STATUSES:
-            raise ValueError(f"unknown job status {status!r}")
         with self.lock:
-            ts = now()
-            if status == "running" and job.started_at is None:
-                job.started_at = ts
-            if status in FINISHED:
-                job.finished_at = ts
-                job.started_at = job.started_at or ts
-            job.status = status
+            _move(job, status)
 
     def append_trace(self, job: Job, data: bytes | str) -> None:
         with self.lock:
             job.trace.extend(data.encode() if isinstance(data, str) else data)
 
     def update_pipeline(self, pipeline: Pipeline, status: str) -> None:
-        if status not in PIPELINE_STATUSES:
-            raise ValueError(f"unknown pipeline status {status!r}")
         with self.lock:
-            ts = now()
-            if status == "running" and pipeline.started_at is None:
-                pipeline.started_at = ts
-            if status in FINISHED:
-                pipeline.finished_at = ts
-                pipeline.started_at = pipeline.started_at or ts
-            pipeline.status = status
-            pipeline.updated_at = ts
+            pipeline.updated_at = _move(pipeline, status)
+
+
+def _move(record: Job | Pipeline, status: str) -> datetime:
+    """Set a job's or pipeline's status and its timestamps as GitLab does (``started_at`` when it starts
+    running, ``finished_at`` when it finishes, ``started_at`` too if it never ran); returns the time used."""
+    if status not in PIPELINE_STATUSES:
+        raise ValueError(f"unknown {type(record).__name__.lower()} status {status!r}")
+    ts = now()
+    if status == "running" and record.started_at is None:
+        record.started_at = ts
+    if status in FINISHED:
+        record.finished_at = ts
+        record.started_at = record.started_at or ts
+    record.status = status
+    return ts

@@ -51,38 +51,28 @@ def workflow_allows(
 
 
 def start_push_pipeline(
-    state: EmulatorState, project: Project, user: User | None, branch: str, sha: str, before: str | None
+    state: EmulatorState,
+    project: Project,
+    user: User | None,
+    ref: str,
+    sha: str,
+    before: str | None = None,
+    *,
+    tag: bool = False,
 ) -> Pipeline | None:
-    """A commit or push to a branch starts a ``push`` pipeline, as on GitLab: only when the commit has a CI
-    config whose ``workflow:rules`` allow it; ``[skip ci]`` in the message records a ``skipped`` pipeline."""
-    if not workflow_allows(state, project, branch, sha, "push", [], user):
+    """A commit or push to a branch, or a new tag (``tag``), starts a ``push`` pipeline, as on GitLab: only when
+    the commit has a CI config whose ``workflow:rules`` allow it; ``[skip ci]`` in the commit message records a
+    ``skipped`` pipeline. A new ref (any tag) has ``before_sha`` all zeros."""
+    if not workflow_allows(state, project, ref, sha, "push", [], user, tag=tag):
         return None
     return state.create_pipeline(
         project,
-        ref=branch,
+        ref=ref,
         sha=sha,
         source="push",
         variables=[],
         user=user,
         before_sha=before or gitrepo.EMPTY_SHA,
         skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
-    )
-
-
-def start_tag_pipeline(
-    state: EmulatorState, project: Project, user: User | None, tag: str, sha: str
-) -> Pipeline | None:
-    """A new tag starts a ``push`` pipeline for the tag (``before_sha`` all zeros, as for any new ref), once
-    its commit's CI config and ``workflow:rules`` allow it; ``[skip ci]`` in the commit message skips it."""
-    if not workflow_allows(state, project, tag, sha, "push", [], user, tag=True):
-        return None
-    return state.create_pipeline(
-        project,
-        ref=tag,
-        sha=sha,
-        source="push",
-        variables=[],
-        user=user,
-        skipped=workflow.skip_ci(gitrepo.commit_info(project.repo, sha).message),
-        tag=True,
+        tag=tag,
     )

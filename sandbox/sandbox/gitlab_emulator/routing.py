@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode
 from werkzeug.wrappers import Request, Response
 
 from .errors import UNAUTHORIZED, ApiError, bad_request, forbidden, not_found
-from .state import GUEST, EmulatorState, Group, Project, Token, User, now
+from .state import GUEST, MAINTAINER, EmulatorState, Group, Project, Token, User, now
 
 Handler = Callable[["Ctx"], Response]
 
@@ -167,6 +167,19 @@ class Ctx:
         if user_level < level:
             raise forbidden()
         return project
+
+
+def delete_project_setting(
+    ctx: Ctx, records: Callable[[Project], list[Any]], find: Callable[[Ctx, Project], Any]
+) -> Response:
+    """``DELETE`` of one of a project's settings records (a pipeline trigger, a protected tag, a CI/CD variable):
+    Maintainer or above, 404 when ``find`` finds none, ``204 No Content`` once removed, as GitLab answers
+    (https://docs.gitlab.com/api/pipeline_triggers/, https://docs.gitlab.com/api/protected_tags/,
+    https://docs.gitlab.com/api/project_level_variables/)."""
+    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
+    with ctx.state.lock:
+        records(project).remove(find(ctx, project))
+    return Response(status=204)
 
 
 def authenticate(state: EmulatorState, request: Request) -> tuple[User, Token]:
