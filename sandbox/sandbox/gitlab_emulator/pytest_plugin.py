@@ -4,10 +4,13 @@
                    ``GitLabServer`` (see below).
 ``gitlab_client``  ``gitlab.Gitlab`` bound to it with the group token, ``retry_transient_errors=False``,
                    ``timeout=5``.
+``run_git``        the git CLI as the tests drive it (no prompts, no system config, ``HOME`` in ``cwd``).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +19,7 @@ from typing import Any
 
 import gitlab
 import pytest
+from gitlab.v4.objects import Project
 
 from .faults import Fault, LoggedRequest
 from .seed import Seed, seed
@@ -62,6 +66,12 @@ class GitLabServer:
         options: dict[str, Any] = {"retry_transient_errors": False, "timeout": 5}
         options.update(kwargs)
         return gitlab.Gitlab(self.url, private_token=token or self.token, **options)
+
+    def create_project(self, name: str, client: gitlab.Gitlab | None = None, **extra: Any) -> Project:
+        """A project ``name`` (name and path) in ``ml/team`` through the REST API, read back in full."""
+        gl = client or self.client()
+        created = gl.projects.create({"name": name, "path": name, "namespace_id": self.group.id, **extra})
+        return gl.projects.get(created.id)
 
     def make_token(
         self,
@@ -131,3 +141,15 @@ def gitlab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitLabSe
 @pytest.fixture
 def gitlab_client(gitlab_server: GitLabServer) -> gitlab.Gitlab:
     return gitlab_server.client()
+
+
+def run_git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """``git args`` with no prompt for credentials, no system config, and ``HOME`` in ``cwd`` (so the user's
+    own git config and credential helpers stay out of the test)."""
+    env = {
+        **os.environ,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "HOME": str(cwd or Path.cwd()),
+    }
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, check=False)

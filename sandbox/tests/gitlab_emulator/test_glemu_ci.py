@@ -20,10 +20,7 @@ CI = "build:\n  script: echo hi\n"
 
 @pytest.fixture
 def project(gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab) -> Project:
-    created = gitlab_client.projects.create(
-        {"name": "deploy", "path": "deploy", "namespace_id": gitlab_server.group.id}
-    )
-    return gitlab_client.projects.get(created.id)
+    return gitlab_server.create_project("deploy", gitlab_client)
 
 
 def _seed_ci(project: Project) -> str:

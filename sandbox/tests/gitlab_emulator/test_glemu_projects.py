@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import gitlab
@@ -104,15 +105,13 @@ def test_subgroups_have_full_paths(gitlab_server: GitLabServer, gitlab_client: g
 def test_create_project_then_get_by_encoded_path(
     gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab
 ) -> None:
-    created = gitlab_client.projects.create(
-        {
-            "name": "churn-p-abc-model-build",
-            "path": "churn-p-abc-model-build",
-            "namespace_id": gitlab_server.group.id,
-            "description": "build",
-            "visibility": "private",
-            "initialize_with_readme": False,
-        }
+    created: Any = _create(
+        gitlab_client,
+        gitlab_server.group.id,
+        "churn-p-abc-model-build",
+        description="build",
+        visibility="private",
+        initialize_with_readme=False,
     )
     assert created.path_with_namespace == "ml/team/churn-p-abc-model-build"
     assert created.empty_repo is True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import gitlab
 import pytest
 from gitlab.v4.objects import Project
 
-from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
+from sandbox.gitlab_emulator.pytest_plugin import GitLabServer, run_git
 from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.state import REPORTER
 
@@ -21,24 +20,11 @@ BINARY = bytes(range(256)) * 4 + b"\x00\xff\r\n\x1a"
 
 @pytest.fixture
 def project(gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab) -> Project:
-    created = gitlab_client.projects.create(
-        {"name": "repo", "path": "repo", "namespace_id": gitlab_server.group.id}
-    )
-    return gitlab_client.projects.get(created.id)
+    return gitlab_server.create_project("repo", gitlab_client)
 
 
 def _commit(project: Project, actions: list[dict[str, Any]], branch: str = "main", **extra: Any) -> Any:
     return project.commits.create({"branch": branch, "commit_message": "msg", "actions": actions, **extra})
-
-
-def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": str(cwd or Path.cwd()),
-    }
-    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env, check=False)
 
 
 def _clone_url(server: GitLabServer, token: str, path: str = "ml/team/repo") -> str:
@@ -78,7 +64,7 @@ def test_binary_content_round_trips_through_api_and_git(
     assert project.files.raw("model/blob.bin", ref="main") == BINARY
     assert project.files.raw("ünï code.txt", ref="main") == "héllo\r\nwörld".encode()
     assert (
-        _git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(tmp_path / "c")).returncode
+        run_git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(tmp_path / "c")).returncode
         == 0
     )
     assert (tmp_path / "c" / "model" / "blob.bin").read_bytes() == BINARY
@@ -191,13 +177,13 @@ def test_git_push_is_visible_through_the_api(
 ) -> None:
     _commit(project, [{"action": "create", "file_path": "a.txt", "content": "a"}])
     work = tmp_path / "w"
-    assert _git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(work)).returncode == 0
+    assert run_git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(work)).returncode == 0
     (work / "big.bin").write_bytes(os.urandom(2_000_000))  # > http.postBuffer: chunked upload
-    _git("add", ".", cwd=work)
-    _git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "push", cwd=work)
-    pushed = _git("push", "-q", "origin", "main", cwd=work)
+    run_git("add", ".", cwd=work)
+    run_git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "push", cwd=work)
+    pushed = run_git("push", "-q", "origin", "main", cwd=work)
     assert pushed.returncode == 0, pushed.stderr
-    head = _git("rev-parse", "HEAD", cwd=work).stdout.decode().strip()
+    head = run_git("rev-parse", "HEAD", cwd=work).stdout.decode().strip()
     assert project.branches.get("main").commit["id"] == head
     assert project.files.raw("big.bin", ref="main") == (work / "big.bin").read_bytes()
     # git probes with an empty request before a large chunked upload: both are receive-pack calls.
@@ -210,19 +196,19 @@ def test_git_push_is_visible_through_the_api(
 
 def test_git_auth_and_roles(project: Project, gitlab_server: GitLabServer, tmp_path: Path) -> None:
     _commit(project, [{"action": "create", "file_path": "a.txt", "content": "a"}])
-    denied = _git("ls-remote", _clone_url(gitlab_server, "glpat-wrong"))
+    denied = run_git("ls-remote", _clone_url(gitlab_server, "glpat-wrong"))
     assert denied.returncode != 0
     assert b"Authentication failed" in denied.stderr
     reporter = gitlab_server.make_token(access_level=REPORTER).value
     work = tmp_path / "r"
-    assert _git("clone", "-q", _clone_url(gitlab_server, reporter), str(work)).returncode == 0
+    assert run_git("clone", "-q", _clone_url(gitlab_server, reporter), str(work)).returncode == 0
     (work / "b.txt").write_text("b")
-    _git("add", ".", cwd=work)
-    _git("-c", "user.name=R", "-c", "user.email=r@example.com", "commit", "-qm", "nope", cwd=work)
-    refused = _git("push", "-q", "origin", "main", cwd=work)
+    run_git("add", ".", cwd=work)
+    run_git("-c", "user.name=R", "-c", "user.email=r@example.com", "commit", "-qm", "nope", cwd=work)
+    refused = run_git("push", "-q", "origin", "main", cwd=work)
     assert refused.returncode != 0
     assert [c.title for c in project.commits.list(get_all=True)] == ["msg"]
-    missing = _git("ls-remote", _clone_url(gitlab_server, gitlab_server.token, "ml/team/nope"))
+    missing = run_git("ls-remote", _clone_url(gitlab_server, gitlab_server.token, "ml/team/nope"))
     assert missing.returncode != 0
 
 
@@ -233,12 +219,12 @@ def test_git_push_fires_push_pipelines_per_moved_branch(
     gitlab_server.state.runner = runner
     _commit(project, [{"action": "create", "file_path": ".gitlab-ci.yml", "content": "j:\n  script: [x]\n"}])
     work = tmp_path / "w"
-    assert _git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(work)).returncode == 0
+    assert run_git("clone", "-q", _clone_url(gitlab_server, gitlab_server.token), str(work)).returncode == 0
     (work / "a.txt").write_text("a")
-    _git("add", ".", cwd=work)
-    _git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "change", cwd=work)
-    head = _git("rev-parse", "HEAD", cwd=work).stdout.decode().strip()
-    assert _git("push", "-q", "origin", "main", "main:feature", cwd=work).returncode == 0
+    run_git("add", ".", cwd=work)
+    run_git("-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "change", cwd=work)
+    head = run_git("rev-parse", "HEAD", cwd=work).stdout.decode().strip()
+    assert run_git("push", "-q", "origin", "main", "main:feature", cwd=work).returncode == 0
     pipelines = project.pipelines.list(source="push", get_all=True)
     assert sorted((p.ref, p.sha) for p in pipelines[:2]) == [("feature", head), ("main", head)]
     assert len(runner.started) == 3  # the API commit's pipeline and one per pushed branch
@@ -252,14 +238,8 @@ def test_git_push_fires_push_pipelines_per_moved_branch(
 def test_initialize_with_readme_and_custom_default_branch(
     gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab
 ) -> None:
-    created = gitlab_client.projects.create(
-        {
-            "name": "init",
-            "path": "init",
-            "namespace_id": gitlab_server.group.id,
-            "initialize_with_readme": True,
-            "default_branch": "develop",
-        }
+    created = gitlab_server.create_project(
+        "init", gitlab_client, initialize_with_readme=True, default_branch="develop"
     )
     assert (created.empty_repo, created.default_branch) == (False, "develop")
     assert created.files.raw("README.md", ref="develop") == b"# init\n"

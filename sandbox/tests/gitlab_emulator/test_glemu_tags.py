@@ -7,8 +7,6 @@ here rather than computed by the emulator.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import gitlab
@@ -17,7 +15,7 @@ from gitlab.v4.objects import Project
 
 from sandbox.gitlab_emulator import push_hook
 from sandbox.gitlab_emulator.civars import job_variables
-from sandbox.gitlab_emulator.pytest_plugin import GitLabServer
+from sandbox.gitlab_emulator.pytest_plugin import GitLabServer, run_git
 from sandbox.gitlab_emulator.runner import RecordingRunner
 from sandbox.gitlab_emulator.state import DEVELOPER, MAINTAINER, OWNER
 
@@ -34,10 +32,7 @@ CREATE_PROTECTED = "You are not allowed to create this tag as it is protected."
 
 @pytest.fixture
 def project(gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab) -> Project:
-    created = gitlab_client.projects.create(
-        {"name": "deploy", "path": "deploy", "namespace_id": gitlab_server.group.id}
-    )
-    return gitlab_client.projects.get(created.id)
+    return gitlab_server.create_project("deploy", gitlab_client)
 
 
 @pytest.fixture
@@ -266,20 +261,10 @@ def test_api_pipeline_for_a_tag_ref_is_a_tag_pipeline_and_ambiguous_refs_are_ref
 
 
 # ---- git push ------------------------------------------------------------------------------------------------
-def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {
-        **os.environ,
-        "GIT_TERMINAL_PROMPT": "0",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": str(cwd or Path.cwd()),
-    }
-    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=False)
-
-
 def _clone(gitlab_server: GitLabServer, token: str, work: Path) -> None:
     host = gitlab_server.url.split("://", 1)[1]
     url = f"http://oauth2:{token}@{host}/{gitlab_server.group_path}/deploy.git"
-    assert _git("clone", "-q", url, str(work)).returncode == 0
+    assert run_git("clone", "-q", url, str(work)).returncode == 0
 
 
 def test_git_push_honours_protected_tags_and_starts_tag_pipelines(
@@ -289,22 +274,22 @@ def test_git_push_honours_protected_tags_and_starts_tag_pipelines(
     project.protectedtags.create({"name": "prod-*"})
     developer = gitlab_server.make_token(access_level=DEVELOPER).value
     _clone(gitlab_server, developer, tmp_path / "dev")
-    _git("tag", "prod-3", cwd=tmp_path / "dev")
-    refused = _git("push", "origin", "prod-3", cwd=tmp_path / "dev")
+    run_git("tag", "prod-3", cwd=tmp_path / "dev")
+    refused = run_git("push", "origin", "prod-3", cwd=tmp_path / "dev")
     assert refused.returncode != 0
     assert f"GitLab: {CREATE_PROTECTED}".encode() in refused.stderr
     assert project.tags.list(get_all=True) == []
     started = len(runner.started)
     maintainer = gitlab_server.make_token(access_level=MAINTAINER).value
     _clone(gitlab_server, maintainer, tmp_path / "maint")
-    _git("tag", "prod-3", cwd=tmp_path / "maint")
-    pushed = _git("push", "origin", "prod-3", cwd=tmp_path / "maint")
+    run_git("tag", "prod-3", cwd=tmp_path / "maint")
+    pushed = run_git("push", "origin", "prod-3", cwd=tmp_path / "maint")
     assert pushed.returncode == 0, pushed.stderr
     assert len(runner.started) == started + 1
     pipeline = project.pipelines.get(runner.started[-1])
     assert (pipeline.ref, pipeline.sha, pipeline.tag) == ("prod-3", sha, True)
     # Moving a protected tag is refused to everyone; deleting it needs Maintainer.
-    dev_delete = _git("push", "origin", ":refs/tags/prod-3", cwd=tmp_path / "dev")
+    dev_delete = run_git("push", "origin", ":refs/tags/prod-3", cwd=tmp_path / "dev")
     assert dev_delete.returncode != 0
     assert b"You are not allowed to delete protected tags" in dev_delete.stderr
     assert [t.name for t in project.tags.list(get_all=True)] == ["prod-3"]

@@ -56,10 +56,7 @@ def test_rules_if_expressions(expr: str, expected: bool) -> None:
 
 @pytest.fixture
 def project(gitlab_server: GitLabServer, gitlab_client: gitlab.Gitlab) -> Project:
-    created = gitlab_client.projects.create(
-        {"name": "wf", "path": "wf", "namespace_id": gitlab_server.group.id}
-    )
-    return gitlab_client.projects.get(created.id)
+    return gitlab_server.create_project("wf", gitlab_client)
 
 
 def _commit(project: Project, content: str, message: str = "seed") -> str:
