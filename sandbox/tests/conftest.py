@@ -1,14 +1,27 @@
-"""Fixtures for the sandbox's local AWS tests: one moto server + extensions per test (cheap, ~0.1 s)."""
+"""Fixtures for the sandbox's tests.
+
+``local_aws``      one moto server + extensions per test (cheap, ~0.1 s); ``make_function`` a Lambda in it.
+``start_ci``       starts a GitLab emulator whose pipelines gitlab-ci-local runs (``CiGitLab``), stopped at
+                   teardown unless the test stopped it; ``ci_gitlab`` one such started in ``tmp_path``.
+``register_model`` the ``Arguments`` of a pipeline definition's RegisterModel step.
+"""
 
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import gitlab
 import pytest
 
+from sandbox.ci_runner import GitlabCiLocalRunner
+from sandbox.gitlab_emulator.seed import Seed, seed
+from sandbox.gitlab_emulator.server import GitLabEmulator
 from sandbox.local_aws.server import LocalAws
 
 
@@ -49,3 +62,80 @@ def make_function(local_aws: LocalAws) -> Any:
         return create_function(local_aws, name, source, **extra)
 
     return make
+
+
+@dataclass
+class CiGitLab:
+    """A GitLab emulator (group ``ml/team`` seeded) whose pipelines a ``GitlabCiLocalRunner`` runs."""
+
+    server: GitLabEmulator
+    runner: GitlabCiLocalRunner
+    seeded: Seed
+    stopped: bool = field(default=False)
+
+    def client(self) -> gitlab.Gitlab:
+        return gitlab.Gitlab(self.server.url, private_token=self.seeded.group_token.value, timeout=10)
+
+    def project(self, name: str = "p") -> Any:
+        return self.client().projects.create(
+            {"name": name, "path": name, "namespace_id": self.seeded.group.id}
+        )
+
+    def commit_ci_file(self, project: Any, ci_file: str, message: str = "seed") -> None:
+        """Commit ``.gitlab-ci.yml`` to ``main``: the commit API starts the push pipeline before it answers."""
+        project.commits.create(
+            {
+                "branch": "main",
+                "commit_message": message,
+                "actions": [{"action": "create", "file_path": ".gitlab-ci.yml", "content": ci_file}],
+            }
+        )
+
+    def wait(self, pipeline: Any = None) -> None:
+        """Wait for the runner's threads (joined, no polling), check it recorded no error, refresh ``pipeline``."""
+        assert self.runner.wait_idle(120), "runner still busy"
+        assert not self.runner.errors, self.runner.errors
+        if pipeline is not None:
+            pipeline.refresh()
+
+    def push_pipeline(self, ci_file: str, message: str = "seed") -> tuple[Any, Any]:
+        """A new project ``p`` with ``ci_file`` committed, and its push pipeline once the runner is done."""
+        project = self.project()
+        self.commit_ci_file(project, ci_file, message)
+        [pipeline] = project.pipelines.list(get_all=True)
+        self.wait(pipeline)
+        return project, pipeline
+
+    def stop(self) -> None:
+        if not self.stopped:
+            self.stopped = True
+            self.runner.stop()
+            self.server.stop()
+
+
+@pytest.fixture
+def start_ci(tmp_path: Path) -> Iterator[Callable[..., CiGitLab]]:
+    started: list[CiGitLab] = []
+
+    def start(workdir: Path | None = None, group_variables: dict[str, str] | None = None) -> CiGitLab:
+        workdir = workdir or tmp_path / "ci"
+        workdir.mkdir()
+        node_dir = str(Path(shutil.which("node") or "/usr/bin/node").parent)
+        runner = GitlabCiLocalRunner(
+            workdir, {"PATH": f"{node_dir}:/usr/bin:/bin", "LANG": "C.UTF-8"}, group_variables=group_variables
+        )
+        server = GitLabEmulator(tmp_path / "gitlab", runner=runner).start()
+        runner.attach(server.state, server.url)
+        started.append(CiGitLab(server, runner, seed(server.state, "ml/team")))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for ci in started:
+            ci.stop()
+
+
+@pytest.fixture
+def ci_gitlab(start_ci: Callable[..., CiGitLab]) -> CiGitLab:
+    return start_ci()

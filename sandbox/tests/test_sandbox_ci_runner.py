@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import base64
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import gitlab
 import pytest
 
 from sandbox import oidc
 from sandbox.ci_runner import GitlabCiLocalRunner
-from sandbox.gitlab_emulator.seed import seed
-from sandbox.gitlab_emulator.server import GitLabEmulator
 
 CI_FILE = """
 stages: [build, deploy, prod, verify]
@@ -53,46 +47,17 @@ verify:
 
 
 @pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[tuple[GitLabEmulator, GitlabCiLocalRunner, Any]]:
-    node_dir = str(Path(shutil.which("node") or "/usr/bin/node").parent)
-    runner = GitlabCiLocalRunner(
-        tmp_path / "ci",
-        {"PATH": f"{node_dir}:/usr/bin:/bin", "LANG": "C.UTF-8"},
-        group_variables={"GROUP_VAR": "group", "OVERRIDE": "from-group"},
-    )
-    (tmp_path / "ci").mkdir()
-    server = GitLabEmulator(tmp_path / "gitlab", runner=runner).start()
-    runner.attach(server.state, server.url)
-    seeded = seed(server.state, "ml/team")
-    try:
-        yield server, runner, seeded
-    finally:
-        runner.stop()
-        server.stop()
+def ci(start_ci: Any) -> Any:
+    return start_ci(group_variables={"GROUP_VAR": "group", "OVERRIDE": "from-group"})
 
 
-def _project(server: GitLabEmulator, seeded: Any, ci_file: str = CI_FILE) -> Any:
-    gl = gitlab.Gitlab(server.url, private_token=seeded.group_token.value, timeout=10)
-    project = gl.projects.create({"name": "p", "path": "p", "namespace_id": seeded.group.id})
+def _project(ci: Any, ci_file: str = CI_FILE) -> Any:
+    project = ci.project()
     project.variables.create({"key": "PROJECT_VAR", "value": "project"})
     project.variables.create({"key": "OVERRIDE", "value": "from-project"})
     project.variables.create({"key": "SECRET_VAR", "value": "s3cr3t-value-1234", "masked": True})
-    project.commits.create(
-        {
-            "branch": "main",
-            "commit_message": "seed",
-            "actions": [{"action": "create", "file_path": ".gitlab-ci.yml", "content": ci_file}],
-        }
-    )
+    ci.commit_ci_file(project, ci_file)
     return project
-
-
-def _wait(runner: GitlabCiLocalRunner, pipeline: Any) -> None:
-    """Wait for the runner's threads (joined, no polling). The commit API created the pipeline and started its
-    thread before it answered, so there is nothing to wait for before listing pipelines."""
-    assert runner.wait_idle(120), "runner still busy"
-    assert not runner.errors, runner.errors
-    pipeline.refresh()
 
 
 def _trace(project: Any, pipeline: Any, name: str) -> str:
@@ -100,11 +65,10 @@ def _trace(project: Any, pipeline: Any, name: str) -> str:
     return project.jobs.get(job.id).trace().decode()
 
 
-def test_push_runs_the_pipeline_with_variables_masking_and_an_id_token(emulator: Any) -> None:
-    server, runner, seeded = emulator
-    project = _project(server, seeded)
+def test_push_runs_the_pipeline_with_variables_masking_and_an_id_token(ci: Any) -> None:
+    project = _project(ci)
     [pipeline] = project.pipelines.list(get_all=True)
-    _wait(runner, pipeline)
+    ci.wait(pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
     # The trigger-only job is not part of a push pipeline; the manual job waits, and so does its follower.
     assert jobs == {"build": "success", "prod": "manual", "verify": "created"}
@@ -115,50 +79,47 @@ def test_push_runs_the_pipeline_with_variables_masking_and_an_id_token(emulator:
     assert "secret=[MASKED]" in trace
     assert "s3cr3t-value-1234" not in trace
     # The id token: a JWT for this project's main branch with the audience the job asked for.
-    checkout = runner.runs[pipeline.id].checkout
+    checkout = ci.runner.runs[pipeline.id].checkout
     token = (checkout / ".gitlab-ci-local" / "artifacts" / "build" / "token.txt").read_text().strip()
     claims = oidc.decode_unverified(token)
     assert claims["sub"] == "project_path:ml/team/p:ref_type:branch:ref:main"
     assert claims["aud"] == "sts.amazonaws.com"
     assert claims["project_id"] == str(project.id)
-    assert claims["iss"] == server.url
+    assert claims["iss"] == ci.server.url
     header = base64.urlsafe_b64decode(token.split(".")[0] + "==")
     assert b'"RS256"' in header
 
 
-def test_trigger_pipeline_runs_trigger_rules_and_pipeline_variables_win(emulator: Any) -> None:
-    server, runner, seeded = emulator
-    project = _project(server, seeded)
-    runner.wait_idle(120)
+def test_trigger_pipeline_runs_trigger_rules_and_pipeline_variables_win(ci: Any) -> None:
+    project = _project(ci)
+    ci.wait()
     trigger = project.triggers.create({"description": "deploy"})
     triggered = project.trigger_pipeline("main", trigger.token, variables={"OVERRIDE": "from-pipeline"})
     pipeline = project.pipelines.get(triggered.id)
-    _wait(runner, pipeline)
+    ci.wait(pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
     assert jobs["deploy"] == "success"
     assert "override=from-pipeline source=trigger" in _trace(project, pipeline, "build")
 
 
-def test_playing_the_manual_job_runs_it_with_earlier_artifacts_then_its_followers(emulator: Any) -> None:
-    server, runner, seeded = emulator
-    project = _project(server, seeded)
+def test_playing_the_manual_job_runs_it_with_earlier_artifacts_then_its_followers(ci: Any) -> None:
+    project = _project(ci)
     [pipeline] = project.pipelines.list(get_all=True)
-    _wait(runner, pipeline)
+    ci.wait(pipeline)
     prod = next(j for j in pipeline.jobs.list(get_all=True) if j.name == "prod")
     project.jobs.get(prod.id, lazy=True).play()
-    _wait(runner, pipeline)
+    ci.wait(pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
     assert jobs == {"build": "success", "prod": "success", "verify": "success"}
     sha = project.commits.list()[0].id
     assert f"prod sees artifact-content from {sha}" in _trace(project, pipeline, "prod")
 
 
-def test_a_failing_job_fails_the_pipeline_and_skips_later_jobs(emulator: Any) -> None:
-    server, runner, seeded = emulator
+def test_a_failing_job_fails_the_pipeline_and_skips_later_jobs(ci: Any) -> None:
     ci_file = "stages: [a, b]\nfirst:\n  stage: a\n  script: [echo boom, exit 3]\nsecond:\n  stage: b\n  script: [echo never]\n"
-    project = _project(server, seeded, ci_file)
+    project = _project(ci, ci_file)
     [pipeline] = project.pipelines.list(get_all=True)
-    _wait(runner, pipeline)
+    ci.wait(pipeline)
     jobs = {j.name: j.status for j in pipeline.jobs.list(get_all=True)}
     assert jobs == {"first": "failed", "second": "skipped"}
     assert pipeline.status == "failed"
@@ -182,18 +143,17 @@ deploy-staging:
 """
 
 
-def test_a_protected_tag_runs_its_tag_pipeline_with_a_tag_id_token(emulator: Any) -> None:
-    server, runner, seeded = emulator
-    signed = _record_signed(runner)
-    project = _project(server, seeded, TAG_CI_FILE)
+def test_a_protected_tag_runs_its_tag_pipeline_with_a_tag_id_token(ci: Any) -> None:
+    signed = _record_signed(ci.runner)
+    project = _project(ci, TAG_CI_FILE)
     project.protectedtags.create({"name": "prod-*", "create_access_level": 40})
     project.variables.create({"key": "PROD_SECRET", "value": "only-on-protected", "protected": True})
     [branch_pipeline] = project.pipelines.list(get_all=True)
-    _wait(runner, branch_pipeline)
+    ci.wait(branch_pipeline)
     assert {j.name for j in branch_pipeline.jobs.list(get_all=True)} == {"deploy-staging"}
     project.tags.create({"tag_name": "prod-1", "ref": "main"})
     tag_pipeline = next(p for p in project.pipelines.list(get_all=True) if p.ref == "prod-1")
-    _wait(runner, tag_pipeline)
+    ci.wait(tag_pipeline)
     assert tag_pipeline.status == "success"
     # gitlab-ci-local evaluated the job rules with the tag's variables: only the prod job exists.
     assert {j.name: j.status for j in tag_pipeline.jobs.list(get_all=True)} == {"resolve-prod": "success"}
@@ -202,23 +162,18 @@ def test_a_protected_tag_runs_its_tag_pipeline_with_a_tag_id_token(emulator: Any
     assert "prod=only-on-protected" in trace  # protected (not masked) variables reach protected tags
     [claims] = signed[tag_pipeline.id]
     assert claims["sub"] == "project_path:ml/team/p:ref_type:tag:ref:prod-1"
-    assert (claims["ref"], claims["ref_type"], claims["ref_path"], claims["ref_protected"]) == (
-        "prod-1",
-        "tag",
-        "refs/tags/prod-1",
-        "true",
-    )
+    expected = {"ref": "prod-1", "ref_type": "tag", "ref_path": "refs/tags/prod-1", "ref_protected": "true"}
+    assert {name: claims[name] for name in expected} == expected
 
 
-def test_an_unprotected_tag_gets_an_unprotected_token_and_no_protected_variables(emulator: Any) -> None:
-    server, runner, seeded = emulator
-    signed = _record_signed(runner)
-    project = _project(server, seeded, TAG_CI_FILE)
+def test_an_unprotected_tag_gets_an_unprotected_token_and_no_protected_variables(ci: Any) -> None:
+    signed = _record_signed(ci.runner)
+    project = _project(ci, TAG_CI_FILE)
     project.variables.create({"key": "PROD_SECRET", "value": "only-on-protected", "protected": True})
-    runner.wait_idle(120)
+    ci.wait()
     project.tags.create({"tag_name": "prod-2", "ref": "main"})  # no protected tag rule
     tag_pipeline = next(p for p in project.pipelines.list(get_all=True) if p.ref == "prod-2")
-    _wait(runner, tag_pipeline)
+    ci.wait(tag_pipeline)
     trace = _trace(project, tag_pipeline, "resolve-prod")
     assert "protected=false" in trace
     assert "prod=absent" in trace
