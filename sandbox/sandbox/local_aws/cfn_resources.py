@@ -27,30 +27,19 @@ _Resource = cfn_service_resources.Resource
 
 
 class ModelPackageGroup(_Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SageMaker::ModelPackageGroup"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "ModelPackageGroupName"
+    TYPE = "AWS::SageMaker::ModelPackageGroup"
+    NAME_PROPERTY = "ModelPackageGroupName"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> ModelPackageGroup:
+    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> _Resource:
         from moto.sagemaker.models import sagemaker_backends
 
-        properties = cloudformation_json.get("Properties", {})
-        name = properties.get("ModelPackageGroupName") or resource_name
         arn = sagemaker_backends[account_id][region_name].create_model_package_group(
             model_package_group_name=name,
             model_package_group_description=properties.get("ModelPackageGroupDescription", ""),
             tags=properties.get("Tags"),
         )
-        resource = cls(name, {"ModelPackageGroupArn": arn})
-        resource.account_id, resource.region_name = account_id, region_name
-        return resource
+        return cls(name, {"ModelPackageGroupArn": arn})
 
     def delete(self, account_id: str, region_name: str) -> None:
         from moto.sagemaker.models import sagemaker_backends
@@ -59,24 +48,16 @@ class ModelPackageGroup(_Resource):
 
 
 class EventInvokeConfig(_Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::EventInvokeConfig"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    TYPE = "AWS::Lambda::EventInvokeConfig"
 
     @classmethod
-    def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> EventInvokeConfig:
+    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> _Resource:
         from moto.awslambda.utils import get_backend
 
-        properties = dict(cloudformation_json.get("Properties", {}))
-        function = properties.pop("FunctionName")
-        properties.pop("Qualifier", None)
-        get_backend(account_id, region_name).put_function_event_invoke_config(function, properties)
+        config = dict(properties)
+        function = config.pop("FunctionName")
+        config.pop("Qualifier", None)
+        get_backend(account_id, region_name).put_function_event_invoke_config(function, config)
         return cls(f"{function}:event-invoke-config", {})
 
     def delete(self, account_id: str, region_name: str) -> None:
@@ -84,9 +65,7 @@ class EventInvokeConfig(_Resource):
 
 
 class OidcProvider(_Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::OIDCProvider"
+    TYPE = "AWS::IAM::OIDCProvider"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> _Resource:

@@ -21,14 +21,20 @@ returned by GetTopicAttributes/GetQueueAttributes); alarms are stored, not evalu
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from sandbox.local_aws import sagemaker_code_repositories
 
 
 class Resource:
-    """The part of moto's CloudFormationModel protocol that ResourceMap uses; updates replace the resource."""
+    """The part of moto's CloudFormationModel protocol that ResourceMap uses; updates replace the resource.
 
+    A subclass names its ``TYPE`` (``AWS::S3::BucketPolicy``) and, when the template may name the resource,
+    the property that does (``NAME_PROPERTY``, e.g. ``AlarmName``; else the logical id names it).
+    """
+
+    TYPE: ClassVar[str]
+    NAME_PROPERTY: ClassVar[str] = ""
     account_id = ""
     region_name = ""
 
@@ -50,9 +56,13 @@ class Resource:
     def is_created(self) -> bool:
         return True
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    @classmethod
+    def cloudformation_type(cls) -> str:
+        return cls.TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:
+        return cls.NAME_PROPERTY
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -92,9 +102,7 @@ def _document(policy: Any) -> str:
 
 
 class BucketPolicy(Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
+    TYPE = "AWS::S3::BucketPolicy"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -113,9 +121,7 @@ class BucketPolicy(Resource):
 
 
 class TopicPolicy(Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::TopicPolicy"
+    TYPE = "AWS::SNS::TopicPolicy"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -140,9 +146,7 @@ class TopicPolicy(Resource):
 
 
 class QueuePolicy(Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SQS::QueuePolicy"
+    TYPE = "AWS::SQS::QueuePolicy"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -175,9 +179,7 @@ class Subscription(Resource):
         "DeliveryPolicy",
     )
 
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
+    TYPE = "AWS::SNS::Subscription"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -209,13 +211,8 @@ class Subscription(Resource):
 
 
 class Alarm(Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
+    TYPE = "AWS::CloudWatch::Alarm"
+    NAME_PROPERTY = "AlarmName"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
@@ -256,13 +253,8 @@ class Alarm(Resource):
 
 
 class CodeRepository(Resource):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SageMaker::CodeRepository"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "CodeRepositoryName"
+    TYPE = "AWS::SageMaker::CodeRepository"
+    NAME_PROPERTY = "CodeRepositoryName"
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
