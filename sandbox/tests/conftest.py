@@ -139,3 +139,35 @@ def start_ci(tmp_path: Path) -> Iterator[Callable[..., CiGitLab]]:
 @pytest.fixture
 def ci_gitlab(start_ci: Callable[..., CiGitLab]) -> CiGitLab:
     return start_ci()
+
+
+def _register_model(
+    group: str, approval: Any, metadata: dict[str, str], model_data_url: Any
+) -> dict[str, Any]:
+    """A RegisterModel step's ``Arguments`` as the seed pipeline writes them (CreateModelPackage's request,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModelPackage.html): model quality
+    statistics from the ``Evaluate`` step's ``evaluation`` output, one XGBoost container, CSV in and out."""
+    evaluation = "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"
+    return {
+        "ModelPackageGroupName": group,
+        "ModelApprovalStatus": approval,
+        "CustomerMetadataProperties": metadata,
+        "ModelMetrics": {
+            "ModelQuality": {
+                "Statistics": {
+                    "ContentType": "application/json",
+                    "S3Uri": {"Std:Join": {"On": "/", "Values": [{"Get": evaluation}, "evaluation.json"]}},
+                }
+            }
+        },
+        "InferenceSpecification": {
+            "Containers": [{"Image": "xgboost", "ModelDataUrl": model_data_url}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+    }
+
+
+@pytest.fixture
+def register_model() -> Callable[..., dict[str, Any]]:
+    return _register_model

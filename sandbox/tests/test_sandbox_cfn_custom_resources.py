@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -48,13 +47,11 @@ def _template(function_arn: str, fail_on: str = "") -> str:
     )
 
 
-def _wait(cfn, name: str, transient: str) -> dict:
-    for _ in range(200):
-        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
-        if stack["StackStatus"] != transient:
-            return stack
-        time.sleep(0.05)
-    raise AssertionError(f"{name} stuck in {transient}")
+def _settled(aws, name: str) -> dict:
+    """The stack once the custom resources' background work (the Lambda invocation, a rollback it caused)
+    has ended: joined threads, no polling of the stack status."""
+    assert aws.state.drain(30), f"{name}: custom resource work still running after 30 s"
+    return aws.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
 
 
 def _requests(aws, kind: str) -> list[dict]:
@@ -72,7 +69,7 @@ def seeder(local_aws, make_function):
 def test_create_answers_with_data_and_delete_sends_physical_id(local_aws, seeder):
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(StackName="project", TemplateBody=_template(seeder))
-    stack = _wait(cfn, "project", "CREATE_IN_PROGRESS")
+    stack = _settled(local_aws, "project")
     assert stack["StackStatus"] == "CREATE_COMPLETE"
     assert stack["Outputs"] == [{"OutputKey": "RepoUrl", "OutputValue": "http://git/p-1"}]
     [create] = _requests(local_aws, "Create")
@@ -91,12 +88,7 @@ def test_create_answers_with_data_and_delete_sends_physical_id(local_aws, seeder
 def test_failed_create_rolls_the_stack_back_and_deletes_what_was_made(local_aws, seeder):
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(StackName="project", TemplateBody=_template(seeder, fail_on="Create"))
-    stack = _wait(cfn, "project", "CREATE_IN_PROGRESS")
-    for _ in range(100):
-        stack = cfn.describe_stacks(StackName="project")["Stacks"][0]
-        if stack["StackStatus"] != "ROLLBACK_IN_PROGRESS":
-            break
-        time.sleep(0.05)
+    stack = _settled(local_aws, "project")
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     reasons = [
         e.get("ResourceStatusReason", "")
@@ -116,7 +108,7 @@ def test_failed_create_rolls_the_stack_back_and_deletes_what_was_made(local_aws,
 def test_failed_delete_leaves_the_stack_delete_failed(local_aws, seeder):
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(StackName="project", TemplateBody=_template(seeder, fail_on="Delete"))
-    assert _wait(cfn, "project", "CREATE_IN_PROGRESS")["StackStatus"] == "CREATE_COMPLETE"
+    assert _settled(local_aws, "project")["StackStatus"] == "CREATE_COMPLETE"
     cfn.delete_stack(StackName="project")
     stack = cfn.describe_stacks(StackName="project")["Stacks"][0]
     assert stack["StackStatus"] == "DELETE_FAILED"

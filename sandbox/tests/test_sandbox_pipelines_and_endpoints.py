@@ -10,7 +10,6 @@ import io
 import json
 import re
 import tarfile
-import time
 
 import numpy as np
 import pytest
@@ -50,7 +49,7 @@ def _join(*parts):
     return {"Std:Join": {"On": "/", "Values": [PREFIX, *parts]}}
 
 
-def _definition() -> dict:
+def _definition(register_model) -> dict:
     mse = {
         "Std:JsonGet": {
             "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Report"},
@@ -210,41 +209,12 @@ def _definition() -> dict:
                         {
                             "Name": "Register",
                             "Type": "RegisterModel",
-                            "Arguments": {
-                                "ModelPackageGroupName": "p-1",
-                                "ModelApprovalStatus": {"Get": "Parameters.ApprovalStatus"},
-                                "CustomerMetadataProperties": {"GitCommit": "abc"},
-                                "ModelMetrics": {
-                                    "ModelQuality": {
-                                        "Statistics": {
-                                            "ContentType": "application/json",
-                                            "S3Uri": {
-                                                "Std:Join": {
-                                                    "On": "/",
-                                                    "Values": [
-                                                        {
-                                                            "Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"
-                                                        },
-                                                        "evaluation.json",
-                                                    ],
-                                                }
-                                            },
-                                        }
-                                    }
-                                },
-                                "InferenceSpecification": {
-                                    "Containers": [
-                                        {
-                                            "Image": "xgboost",
-                                            "ModelDataUrl": {
-                                                "Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"
-                                            },
-                                        }
-                                    ],
-                                    "SupportedContentTypes": ["text/csv"],
-                                    "SupportedResponseMIMETypes": ["text/csv"],
-                                },
-                            },
+                            "Arguments": register_model(
+                                "p-1",
+                                {"Get": "Parameters.ApprovalStatus"},
+                                {"GitCommit": "abc"},
+                                {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"},
+                            ),
                         }
                     ],
                     "ElseSteps": [
@@ -268,7 +238,7 @@ def _definition() -> dict:
 
 
 @pytest.fixture
-def pipeline(local_aws):
+def pipeline(local_aws, register_model):
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="code/prepare.py", Body=PREPARE)
@@ -277,28 +247,26 @@ def pipeline(local_aws):
     sm.create_model_package_group(ModelPackageGroupName="p-1")
     sm.create_pipeline(
         PipelineName="p-1",
-        PipelineDefinition=json.dumps(_definition()),
+        PipelineDefinition=json.dumps(_definition(register_model)),
         RoleArn="arn:aws:iam::123456789012:role/r",
     )
     return sm
 
 
-def _run(sm, **parameters) -> tuple[dict, list[dict]]:
+def _run(aws, sm, **parameters) -> tuple[dict, list[dict]]:
     arn = sm.start_pipeline_execution(
         PipelineName="p-1", PipelineParameters=[{"Name": k, "Value": str(v)} for k, v in parameters.items()]
     )["PipelineExecutionArn"]
     assert sm.describe_pipeline_execution(PipelineExecutionArn=arn)["PipelineExecutionStatus"] == "Executing"
-    for _ in range(600):
-        execution = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
-        if execution["PipelineExecutionStatus"] != "Executing":
-            break
-        time.sleep(0.1)
+    # The execution runs in the local AWS's background work: join it (no polling of the status).
+    assert aws.state.drain(60), "the pipeline execution did not end"
+    execution = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
     steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
     return execution, steps
 
 
 def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
-    execution, steps = _run(pipeline, MseThreshold=1.0)
+    execution, steps = _run(local_aws, pipeline, MseThreshold=1.0)
     assert execution["PipelineExecutionStatus"] == "Succeeded", steps
     # Newest first, as SageMaker's default SortOrder (Descending) returns them.
     assert [s["StepName"] for s in steps] == ["Register", "Gate", "Evaluate", "Train", "Prepare"]
@@ -363,7 +331,7 @@ def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
 
 
 def test_condition_false_runs_the_fail_step_with_its_message(local_aws, pipeline):
-    execution, steps = _run(pipeline, MseThreshold=0.0)
+    execution, steps = _run(local_aws, pipeline, MseThreshold=0.0)
     assert execution["PipelineExecutionStatus"] == "Failed"
     by_name = {s["StepName"]: s for s in steps}
     assert by_name["Gate"]["Metadata"]["Condition"]["Outcome"] == "False"
@@ -379,7 +347,7 @@ def test_a_failing_processing_script_fails_its_step_with_the_output_tail(local_a
     local_aws.client("s3").put_object(
         Bucket=BUCKET, Key="code/prepare.py", Body="raise SystemExit('no data here')"
     )
-    execution, steps = _run(pipeline)
+    execution, steps = _run(local_aws, pipeline)
     assert execution["PipelineExecutionStatus"] == "Failed"
     assert [s["StepName"] for s in steps] == ["Prepare"]
     assert steps[0]["FailureReason"] == "AlgorithmError: exit code 1. Last output: no data here"
@@ -387,7 +355,7 @@ def test_a_failing_processing_script_fails_its_step_with_the_output_tail(local_a
 
 def test_unknown_parameter_is_rejected_before_any_execution(local_aws, pipeline):
     with pytest.raises(pipeline.exceptions.ClientError, match="Parameter Nope is not defined"):
-        _run(pipeline, Nope=1)
+        _run(local_aws, pipeline, Nope=1)
     assert pipeline.list_pipeline_executions(PipelineName="p-1")["PipelineExecutionSummaries"] == []
 
 
@@ -460,7 +428,7 @@ def _log_lines(aws, group: str, job_name: str) -> list[str]:
 
 
 def test_the_jobs_a_pipeline_ran_can_be_described_and_logged_to_their_log_groups(local_aws, pipeline):
-    execution, steps = _run(pipeline, MseThreshold=1.0)
+    execution, steps = _run(local_aws, pipeline, MseThreshold=1.0)
     assert execution["PipelineExecutionStatus"] == "Succeeded", steps
     by_name = {s["StepName"]: s for s in steps}
     training_arn = by_name["Train"]["Metadata"]["TrainingJob"]["Arn"]
@@ -494,7 +462,7 @@ def test_a_failed_processing_job_describes_its_failure_and_keeps_its_output_in_l
     local_aws.client("s3").put_object(
         Bucket=BUCKET, Key="code/prepare.py", Body="print('reading'); raise SystemExit('no data here')"
     )
-    execution, steps = _run(pipeline)
+    execution, steps = _run(local_aws, pipeline)
     assert execution["PipelineExecutionStatus"] == "Failed"
     name = steps[0]["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[-1]
     [summary] = pipeline.list_processing_jobs()["ProcessingJobSummaries"]

@@ -75,7 +75,11 @@ class Faults:
     _rules: list[_Rule] = field(default_factory=list)
     _log: list[LoggedRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _answered: threading.Condition = field(init=False)
     stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._answered = threading.Condition(self._lock)  # notified by record(): waits need no polling
 
     def inject(self, endpoint: str, fault: Fault, times: int | None = 1) -> None:
         """Add a rule for ``endpoint`` (``"POST /projects"``, ``"* *"``); ``times=None`` = until cleared."""
@@ -102,8 +106,16 @@ class Faults:
             return None
 
     def record(self, entry: LoggedRequest) -> None:
-        with self._lock:
+        with self._answered:
             self._log.append(entry)
+            self._answered.notify_all()
+
+    def wait_answered(self, endpoint: str, count: int, timeout_s: float) -> bool:
+        """Block until ``count`` requests for ``endpoint`` were answered (True) or ``timeout_s`` passed."""
+        with self._answered:
+            return self._answered.wait_for(
+                lambda: sum(1 for r in self._log if r.endpoint == endpoint) >= count, timeout_s
+            )
 
     def requests(self) -> list[LoggedRequest]:
         with self._lock:

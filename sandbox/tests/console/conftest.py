@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -47,7 +48,7 @@ OUT = {
 }
 
 
-def definition(ci_pipeline_url: str) -> dict[str, Any]:
+def definition(ci_pipeline_url: str, register_model: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     return {
         "Version": "2020-12-01",
         "Parameters": [],
@@ -88,34 +89,12 @@ def definition(ci_pipeline_url: str) -> dict[str, Any]:
             {
                 "Name": "Register",
                 "Type": "RegisterModel",
-                "Arguments": {
-                    "ModelPackageGroupName": PREFIX,
-                    "ModelApprovalStatus": "PendingManualApproval",
-                    "CustomerMetadataProperties": {"GitCommit": "abc123", "CiPipelineUrl": ci_pipeline_url},
-                    "ModelMetrics": {
-                        "ModelQuality": {
-                            "Statistics": {
-                                "ContentType": "application/json",
-                                "S3Uri": {
-                                    "Std:Join": {
-                                        "On": "/",
-                                        "Values": [
-                                            {
-                                                "Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"
-                                            },
-                                            "evaluation.json",
-                                        ],
-                                    }
-                                },
-                            }
-                        }
-                    },
-                    "InferenceSpecification": {
-                        "Containers": [{"Image": "xgboost", "ModelDataUrl": "s3://art/model/model.tar.gz"}],
-                        "SupportedContentTypes": ["text/csv"],
-                        "SupportedResponseMIMETypes": ["text/csv"],
-                    },
-                },
+                "Arguments": register_model(
+                    PREFIX,
+                    "PendingManualApproval",
+                    {"GitCommit": "abc123", "CiPipelineUrl": ci_pipeline_url},
+                    "s3://art/model/model.tar.gz",
+                ),
             },
         ],
     }
@@ -183,7 +162,7 @@ def seed_gitlab(gitlab_server: Any) -> tuple[str, int, int]:
 
 
 @pytest.fixture
-def seeded(local_aws: Any, gitlab_server: Any) -> Seeded:
+def seeded(local_aws: Any, gitlab_server: Any, register_model: Callable[..., dict[str, Any]]) -> Seeded:
     token, pipeline_id, train_id = seed_gitlab(gitlab_server)
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(
@@ -208,7 +187,9 @@ def seeded(local_aws: Any, gitlab_server: Any) -> Seeded:
     sm.create_pipeline(
         PipelineName=PREFIX,
         PipelineDefinition=json.dumps(
-            definition(f"{gitlab_server.url}/{GROUP}/{PREFIX}-model-build/-/pipelines/{pipeline_id}")
+            definition(
+                f"{gitlab_server.url}/{GROUP}/{PREFIX}-model-build/-/pipelines/{pipeline_id}", register_model
+            )
         ),
         RoleArn="arn:aws:iam::123456789012:role/r",
     )
