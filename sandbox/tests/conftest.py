@@ -3,7 +3,8 @@
 ``local_aws``      one moto server + extensions per test (cheap, ~0.1 s); ``make_function`` a Lambda in it.
 ``start_ci``       starts a GitLab emulator whose pipelines gitlab-ci-local runs (``CiGitLab``), stopped at
                    teardown unless the test stopped it; ``ci_gitlab`` one such started in ``tmp_path``.
-``register_model`` the ``Arguments`` of a pipeline definition's RegisterModel step.
+``register_model``, ``processing`` the ``Arguments`` of a pipeline definition's RegisterModel and Processing
+                   steps.
 """
 
 from __future__ import annotations
@@ -171,3 +172,43 @@ def _register_model(
 @pytest.fixture
 def register_model() -> Callable[..., dict[str, Any]]:
     return _register_model
+
+
+def _processing(
+    image: str,
+    code: str,
+    arguments: list[Any],
+    outputs: dict[str, tuple[Any, str]],
+    inputs: dict[str, tuple[Any, str]] | None = None,
+) -> dict[str, Any]:
+    """A Processing step's ``Arguments`` (CreateProcessingJob's request,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateProcessingJob.html): ``python3`` runs
+    the script at S3 URI ``code`` (the last input, ``code``) with ``arguments``; ``inputs`` and ``outputs`` map
+    a name to (S3 URI, container path), uploaded at the end of the job."""
+    code_dir = "/opt/ml/processing/input/code"
+    channels = {**(inputs or {}), "code": (code, code_dir)}
+    return {
+        "AppSpecification": {
+            "ImageUri": image,
+            "ContainerEntrypoint": ["python3", f"{code_dir}/{code.rsplit('/', 1)[-1]}"],
+            "ContainerArguments": arguments,
+        },
+        "ProcessingInputs": [
+            {"InputName": name, "S3Input": {"S3Uri": uri, "LocalPath": path, "S3DataType": "S3Prefix"}}
+            for name, (uri, path) in channels.items()
+        ],
+        "ProcessingOutputConfig": {
+            "Outputs": [
+                {
+                    "OutputName": name,
+                    "S3Output": {"S3Uri": uri, "LocalPath": path, "S3UploadMode": "EndOfJob"},
+                }
+                for name, (uri, path) in outputs.items()
+            ]
+        },
+    }
+
+
+@pytest.fixture
+def processing() -> Callable[..., dict[str, Any]]:
+    return _processing

@@ -49,7 +49,7 @@ def _join(*parts):
     return {"Std:Join": {"On": "/", "Values": [PREFIX, *parts]}}
 
 
-def _definition(register_model) -> dict:
+def _definition(register_model, processing) -> dict:
     mse = {
         "Std:JsonGet": {
             "PropertyFile": {"Get": "Steps.Evaluate.PropertyFiles.Report"},
@@ -67,40 +67,17 @@ def _definition(register_model) -> dict:
             {
                 "Name": "Prepare",
                 "Type": "Processing",
-                "Arguments": {
-                    "AppSpecification": {
-                        "ImageUri": "sklearn",
-                        "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/prepare.py"],
-                        "ContainerArguments": [
-                            "--out",
-                            "/opt/ml/processing/train",
-                            "--rows",
-                            {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Rows"}]}},
-                        ],
-                    },
-                    "ProcessingInputs": [
-                        {
-                            "InputName": "code",
-                            "S3Input": {
-                                "S3Uri": "s3://art/code/prepare.py",
-                                "LocalPath": "/opt/ml/processing/input/code",
-                                "S3DataType": "S3Prefix",
-                            },
-                        }
+                "Arguments": processing(
+                    "sklearn",
+                    "s3://art/code/prepare.py",
+                    [
+                        "--out",
+                        "/opt/ml/processing/train",
+                        "--rows",
+                        {"Std:Join": {"On": "", "Values": [{"Get": "Parameters.Rows"}]}},
                     ],
-                    "ProcessingOutputConfig": {
-                        "Outputs": [
-                            {
-                                "OutputName": "train",
-                                "S3Output": {
-                                    "S3Uri": _join("train"),
-                                    "LocalPath": "/opt/ml/processing/train",
-                                    "S3UploadMode": "EndOfJob",
-                                },
-                            }
-                        ]
-                    },
-                },
+                    {"train": (_join("train"), "/opt/ml/processing/train")},
+                ),
             },
             {
                 "Name": "Train",
@@ -136,60 +113,29 @@ def _definition(register_model) -> dict:
             {
                 "Name": "Evaluate",
                 "Type": "Processing",
-                "Arguments": {
-                    "AppSpecification": {
-                        "ImageUri": "xgboost",
-                        "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/evaluate.py"],
-                        "ContainerArguments": [
-                            "--model",
-                            "/opt/ml/processing/model",
-                            "--data",
-                            "/opt/ml/processing/data",
-                            "--out",
-                            "/opt/ml/processing/evaluation",
-                        ],
-                    },
-                    "ProcessingInputs": [
-                        {
-                            "InputName": "model",
-                            "S3Input": {
-                                "S3Uri": {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"},
-                                "LocalPath": "/opt/ml/processing/model",
-                                "S3DataType": "S3Prefix",
-                            },
-                        },
-                        {
-                            "InputName": "data",
-                            "S3Input": {
-                                "S3Uri": {
-                                    "Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"
-                                },
-                                "LocalPath": "/opt/ml/processing/data",
-                                "S3DataType": "S3Prefix",
-                            },
-                        },
-                        {
-                            "InputName": "code",
-                            "S3Input": {
-                                "S3Uri": "s3://art/code/evaluate.py",
-                                "LocalPath": "/opt/ml/processing/input/code",
-                                "S3DataType": "S3Prefix",
-                            },
-                        },
+                "Arguments": processing(
+                    "xgboost",
+                    "s3://art/code/evaluate.py",
+                    [
+                        "--model",
+                        "/opt/ml/processing/model",
+                        "--data",
+                        "/opt/ml/processing/data",
+                        "--out",
+                        "/opt/ml/processing/evaluation",
                     ],
-                    "ProcessingOutputConfig": {
-                        "Outputs": [
-                            {
-                                "OutputName": "evaluation",
-                                "S3Output": {
-                                    "S3Uri": _join("evaluation"),
-                                    "LocalPath": "/opt/ml/processing/evaluation",
-                                    "S3UploadMode": "EndOfJob",
-                                },
-                            }
-                        ]
+                    {"evaluation": (_join("evaluation"), "/opt/ml/processing/evaluation")},
+                    {
+                        "model": (
+                            {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"},
+                            "/opt/ml/processing/model",
+                        ),
+                        "data": (
+                            {"Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['train'].S3Output.S3Uri"},
+                            "/opt/ml/processing/data",
+                        ),
                     },
-                },
+                ),
                 "PropertyFiles": [
                     {"PropertyFileName": "Report", "OutputName": "evaluation", "FilePath": "evaluation.json"}
                 ],
@@ -238,7 +184,7 @@ def _definition(register_model) -> dict:
 
 
 @pytest.fixture
-def pipeline(local_aws, register_model):
+def pipeline(local_aws, register_model, processing):
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="code/prepare.py", Body=PREPARE)
@@ -247,7 +193,7 @@ def pipeline(local_aws, register_model):
     sm.create_model_package_group(ModelPackageGroupName="p-1")
     sm.create_pipeline(
         PipelineName="p-1",
-        PipelineDefinition=json.dumps(_definition(register_model)),
+        PipelineDefinition=json.dumps(_definition(register_model, processing)),
         RoleArn="arn:aws:iam::123456789012:role/r",
     )
     return sm

@@ -48,7 +48,11 @@ OUT = {
 }
 
 
-def definition(ci_pipeline_url: str, register_model: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+def definition(
+    ci_pipeline_url: str,
+    register_model: Callable[..., dict[str, Any]],
+    processing: Callable[..., dict[str, Any]],
+) -> dict[str, Any]:
     return {
         "Version": "2020-12-01",
         "Parameters": [],
@@ -56,35 +60,12 @@ def definition(ci_pipeline_url: str, register_model: Callable[..., dict[str, Any
             {
                 "Name": "Evaluate",
                 "Type": "Processing",
-                "Arguments": {
-                    "AppSpecification": {
-                        "ImageUri": "sklearn",
-                        "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/evaluate.py"],
-                        "ContainerArguments": ["/opt/ml/processing/evaluation"],
-                    },
-                    "ProcessingInputs": [
-                        {
-                            "InputName": "code",
-                            "S3Input": {
-                                "S3Uri": "s3://art/code/evaluate.py",
-                                "LocalPath": "/opt/ml/processing/input/code",
-                                "S3DataType": "S3Prefix",
-                            },
-                        }
-                    ],
-                    "ProcessingOutputConfig": {
-                        "Outputs": [
-                            {
-                                "OutputName": "evaluation",
-                                "S3Output": {
-                                    "S3Uri": OUT,
-                                    "LocalPath": "/opt/ml/processing/evaluation",
-                                    "S3UploadMode": "EndOfJob",
-                                },
-                            }
-                        ]
-                    },
-                },
+                "Arguments": processing(
+                    "sklearn",
+                    "s3://art/code/evaluate.py",
+                    ["/opt/ml/processing/evaluation"],
+                    {"evaluation": (OUT, "/opt/ml/processing/evaluation")},
+                ),
             },
             {
                 "Name": "Register",
@@ -162,7 +143,12 @@ def seed_gitlab(gitlab_server: Any) -> tuple[str, int, int]:
 
 
 @pytest.fixture
-def seeded(local_aws: Any, gitlab_server: Any, register_model: Callable[..., dict[str, Any]]) -> Seeded:
+def seeded(
+    local_aws: Any,
+    gitlab_server: Any,
+    register_model: Callable[..., dict[str, Any]],
+    processing: Callable[..., dict[str, Any]],
+) -> Seeded:
     token, pipeline_id, train_id = seed_gitlab(gitlab_server)
     cfn = local_aws.client("cloudformation")
     cfn.create_stack(
@@ -188,7 +174,9 @@ def seeded(local_aws: Any, gitlab_server: Any, register_model: Callable[..., dic
         PipelineName=PREFIX,
         PipelineDefinition=json.dumps(
             definition(
-                f"{gitlab_server.url}/{GROUP}/{PREFIX}-model-build/-/pipelines/{pipeline_id}", register_model
+                f"{gitlab_server.url}/{GROUP}/{PREFIX}-model-build/-/pipelines/{pipeline_id}",
+                register_model,
+                processing,
             )
         ),
         RoleArn="arn:aws:iam::123456789012:role/r",
