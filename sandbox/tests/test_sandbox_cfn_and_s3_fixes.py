@@ -82,36 +82,7 @@ def test_updating_the_model_of_an_endpoint_stack_serves_the_new_model(local_aws)
     s3.create_bucket(Bucket="models")
     s3.put_object(Bucket="models", Key="a.tar.gz", Body=_model_tar(1.0))
     s3.put_object(Bucket="models", Key="b.tar.gz", Body=_model_tar(7.0))
-    template = {
-        "Parameters": {"Data": {"Type": "String"}},
-        "Resources": {
-            "Model": {
-                "Type": "AWS::SageMaker::Model",
-                "Properties": {
-                    "ExecutionRoleArn": ROLE,
-                    "PrimaryContainer": {"Image": "xgboost", "ModelDataUrl": {"Ref": "Data"}},
-                },
-            },
-            "Config": {
-                "Type": "AWS::SageMaker::EndpointConfig",
-                "Properties": {
-                    "ProductionVariants": [
-                        {
-                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
-                            "VariantName": "AllTraffic",
-                            "InitialInstanceCount": 1,
-                            "InstanceType": "ml.m5.large",
-                        }
-                    ]
-                },
-            },
-            "Endpoint": {
-                "Type": "AWS::SageMaker::Endpoint",
-                "Properties": {"EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}},
-            },
-        },
-        "Outputs": {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}},
-    }
+    template = _endpoint_template()
     runtime = local_aws.client("sagemaker-runtime")
     stack = _stack(local_aws, "deploy", template, {"Data": "s3://models/a.tar.gz"})
     endpoint = stack["Outputs"][0]["OutputValue"]
@@ -150,40 +121,34 @@ def test_tls_only_bucket_policy_allows_sdk_requests_and_explicit_denies_still_ap
         s3.get_object(Bucket="artifacts", Key="k")
 
 
-def _named_endpoint_template() -> dict:
+def _endpoint_template(named: bool = False) -> dict:
+    """Model, endpoint config and endpoint serving the model at parameter ``Data``; ``named``: the model and
+    config named from parameter ``Suffix``, the endpoint named outright."""
     names = {"Fn::Sub": "staging-p-abcdefghijkl-${Suffix}"}
+    parameters = {"Data": {"Type": "String"}}
+    model = {
+        "ExecutionRoleArn": ROLE,
+        "PrimaryContainer": {"Image": "xgboost", "ModelDataUrl": {"Ref": "Data"}},
+    }
+    variant = {
+        "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
+        "VariantName": "AllTraffic",
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large",
+    }
+    config: dict = {"ProductionVariants": [variant]}
+    endpoint: dict = {"EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]}}
+    if named:
+        parameters["Suffix"] = {"Type": "String"}
+        model = {"ModelName": names, **model}
+        config = {"EndpointConfigName": names, **config}
+        endpoint = {"EndpointName": "fraud-p-abcdefghijkl-staging", **endpoint}
     return {
-        "Parameters": {"Data": {"Type": "String"}, "Suffix": {"Type": "String"}},
+        "Parameters": parameters,
         "Resources": {
-            "Model": {
-                "Type": "AWS::SageMaker::Model",
-                "Properties": {
-                    "ModelName": names,
-                    "ExecutionRoleArn": ROLE,
-                    "PrimaryContainer": {"Image": "xgboost", "ModelDataUrl": {"Ref": "Data"}},
-                },
-            },
-            "Config": {
-                "Type": "AWS::SageMaker::EndpointConfig",
-                "Properties": {
-                    "EndpointConfigName": names,
-                    "ProductionVariants": [
-                        {
-                            "ModelName": {"Fn::GetAtt": ["Model", "ModelName"]},
-                            "VariantName": "AllTraffic",
-                            "InitialInstanceCount": 1,
-                            "InstanceType": "ml.m5.large",
-                        }
-                    ],
-                },
-            },
-            "Endpoint": {
-                "Type": "AWS::SageMaker::Endpoint",
-                "Properties": {
-                    "EndpointName": "fraud-p-abcdefghijkl-staging",
-                    "EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]},
-                },
-            },
+            "Model": {"Type": "AWS::SageMaker::Model", "Properties": model},
+            "Config": {"Type": "AWS::SageMaker::EndpointConfig", "Properties": config},
+            "Endpoint": {"Type": "AWS::SageMaker::Endpoint", "Properties": endpoint},
         },
         "Outputs": {"Endpoint": {"Value": {"Fn::GetAtt": ["Endpoint", "EndpointName"]}}},
     }
@@ -194,7 +159,7 @@ def test_explicit_sagemaker_names_are_honoured_on_create_and_update(local_aws) -
     s3.create_bucket(Bucket="models")
     s3.put_object(Bucket="models", Key="a.tar.gz", Body=_model_tar(1.0))
     s3.put_object(Bucket="models", Key="b.tar.gz", Body=_model_tar(7.0))
-    template = _named_endpoint_template()
+    template = _endpoint_template(named=True)
     stack = _stack(local_aws, "deploy", template, {"Data": "s3://models/a.tar.gz", "Suffix": "aaaa"})
     assert stack["Outputs"][0]["OutputValue"] == "fraud-p-abcdefghijkl-staging"
     sagemaker = local_aws.client("sagemaker")

@@ -66,19 +66,24 @@ def _refusal(call) -> str:
     return str(refused.value.response["Error"]["Message"])
 
 
+def _project_stack_refusal(cfn, name: str, project_id: str, **extra) -> str:
+    """CreateStack of the product template for project ``name``/``project_id``, which must be refused."""
+    parameters = [
+        {"ParameterKey": "SageMakerProjectName", "ParameterValue": name},
+        {"ParameterKey": "SageMakerProjectId", "ParameterValue": project_id},
+    ]
+    body = PRODUCT_TEMPLATE.read_text(encoding="utf-8")
+    return _refusal(lambda: cfn.create_stack(TemplateBody=body, Parameters=parameters, **extra))
+
+
 def test_project_stack_with_a_bad_name_fails_at_create_stack_and_creates_nothing(local_aws) -> None:
     cfn = local_aws.client("cloudformation")
-    parameters = [
-        {"ParameterKey": "SageMakerProjectName", "ParameterValue": "9-lives"},
-        {"ParameterKey": "SageMakerProjectId", "ParameterValue": "p-abcdefghijkl"},
-    ]
-    message = _refusal(
-        lambda: cfn.create_stack(
-            StackName="sagemaker-9-lives-p-abcdefghijkl",
-            TemplateBody=PRODUCT_TEMPLATE.read_text(encoding="utf-8"),
-            Parameters=parameters,
-            Capabilities=["CAPABILITY_NAMED_IAM"],
-        )
+    message = _project_stack_refusal(
+        cfn,
+        "9-lives",
+        "p-abcdefghijkl",
+        StackName="sagemaker-9-lives-p-abcdefghijkl",
+        Capabilities=["CAPABILITY_NAMED_IAM"],
     )
     assert message == "Parameter 'SageMakerProjectName' must match pattern ^[a-zA-Z](-*[a-zA-Z0-9])*$"
     assert cfn.list_stacks()["StackSummaries"] == []
@@ -87,15 +92,7 @@ def test_project_stack_with_a_bad_name_fails_at_create_stack_and_creates_nothing
 
 def test_project_stack_with_a_bad_id_names_the_constraint(local_aws) -> None:
     cfn = local_aws.client("cloudformation")
-    parameters = [
-        {"ParameterKey": "SageMakerProjectName", "ParameterValue": "fraud"},
-        {"ParameterKey": "SageMakerProjectId", "ParameterValue": "p-ABCDEFGHIJKL"},
-    ]
-    message = _refusal(
-        lambda: cfn.create_stack(
-            StackName="s", TemplateBody=PRODUCT_TEMPLATE.read_text(encoding="utf-8"), Parameters=parameters
-        )
-    )
+    message = _project_stack_refusal(cfn, "fraud", "p-ABCDEFGHIJKL", StackName="s")
     assert (
         message
         == "Parameter SageMakerProjectId failed to satisfy constraint: a SageMaker project id such as p-abcdefghijkl"
