@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 from . import gitrepo, pipeline_variables
 from .errors import ApiError, bad_request, forbidden, invalid, not_found
 from .pipeline_start import ci_config_path, workflow_allows
-from .routing import Ctx, delete_project_setting, json_response, paginated, route
+from .routing import Ctx, delete_project_setting, json_response, paginated, project_record_route, route
 from .state import DEVELOPER, MAINTAINER, Job, Pipeline, Project, Trigger, now
 from .views import job_json, pipeline_json, trigger_json
 
@@ -37,10 +37,12 @@ def list_triggers(ctx: Ctx) -> Response:
     return paginated(ctx, [trigger_json(ctx.state, t, ctx.user) for t in project.triggers])
 
 
-@route("GET", "/projects/:id/triggers/:trigger_id")
-def get_trigger(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    return json_response(200, trigger_json(ctx.state, _trigger(ctx, project), ctx.user))
+get_trigger = project_record_route(
+    "/projects/:id/triggers/:trigger_id",
+    _trigger,
+    lambda ctx, trigger: trigger_json(ctx.state, trigger, ctx.user),
+    MAINTAINER,
+)
 
 
 @route("POST", "/projects/:id/triggers")
@@ -191,10 +193,11 @@ def list_pipelines(ctx: Ctx) -> Response:
     return paginated(ctx, [pipeline_json(ctx.state, p, detailed=False) for p in pipelines])
 
 
-@route("GET", "/projects/:id/pipelines/:pipeline_id")
-def get_pipeline(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"])
-    return json_response(200, pipeline_json(ctx.state, _pipeline(ctx, project)))
+get_pipeline = project_record_route(
+    "/projects/:id/pipelines/:pipeline_id",
+    _pipeline,
+    lambda ctx, pipeline: pipeline_json(ctx.state, pipeline),
+)
 
 
 @route("GET", "/projects/:id/pipelines/:pipeline_id/variables")
@@ -220,10 +223,7 @@ def _job(ctx: Ctx, project: Project) -> Job:
     return _project_record(ctx, project, ctx.state.jobs, "job_id")
 
 
-@route("GET", "/projects/:id/jobs/:job_id")
-def get_job(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"])
-    return json_response(200, job_json(ctx.state, _job(ctx, project)))
+get_job = project_record_route("/projects/:id/jobs/:job_id", _job, lambda ctx, job: job_json(ctx.state, job))
 
 
 @route("GET", "/projects/:id/jobs/:job_id/trace")

@@ -32,7 +32,7 @@ from . import gitrepo, gittags
 from .errors import ApiError, bad_request, forbidden, not_found
 from .pipeline_start import start_push_pipeline
 from .protected_refs import PROTECTED_TAG_LEVELS, is_protected_tag, may_create_tag
-from .routing import Ctx, delete_project_setting, json_response, paginated, route
+from .routing import Ctx, delete_project_setting, json_response, paginated, project_record_route, route
 from .state import DEVELOPER, MAINTAINER, REPORTER, Project, ProtectedTag
 from .views import commit_json
 
@@ -69,10 +69,12 @@ def list_protected_tags(ctx: Ctx) -> Response:
     return paginated(ctx, [protected_tag_json(r) for r in project.protected_tags])
 
 
-@route("GET", "/projects/:id/protected_tags/:name")
-def get_protected_tag(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    return json_response(200, protected_tag_json(_protected_tag(ctx, project)))
+get_protected_tag = project_record_route(
+    "/projects/:id/protected_tags/:name",
+    _protected_tag,
+    lambda _ctx, rule: protected_tag_json(rule),
+    MAINTAINER,
+)
 
 
 @route("POST", "/projects/:id/protected_tags")

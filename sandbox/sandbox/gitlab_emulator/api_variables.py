@@ -11,7 +11,15 @@ import re
 from werkzeug.wrappers import Response
 
 from .errors import bad_request, invalid
-from .routing import Ctx, as_bool, delete_project_setting, json_response, paginated, route
+from .routing import (
+    Ctx,
+    as_bool,
+    delete_project_setting,
+    json_response,
+    paginated,
+    project_record_route,
+    route,
+)
 from .state import MAINTAINER, Project, Variable
 from .views import variable_json
 
@@ -73,10 +81,9 @@ def _variable(ctx: Ctx, project: Project) -> Variable:
     return ctx.state.find_variable(project, ctx.args["key"], _scope_filter(ctx))
 
 
-@route("GET", "/projects/:id/variables/:key")
-def get_variable(ctx: Ctx) -> Response:
-    project = ctx.project_or_404(ctx.args["id"], MAINTAINER)
-    return json_response(200, variable_json(_variable(ctx, project)))
+get_variable = project_record_route(
+    "/projects/:id/variables/:key", _variable, lambda _ctx, variable: variable_json(variable), MAINTAINER
+)
 
 
 @route("POST", "/projects/:id/variables")

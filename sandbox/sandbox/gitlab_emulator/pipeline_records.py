@@ -69,18 +69,17 @@ class PipelineRecords:
 
     # ---- the runner's surface ------------------------------------------------------------------------
     def get_pipeline(self, pipeline_id: int) -> Pipeline:
-        with self.lock:
-            pipeline = self.pipelines.get(pipeline_id)
-            if pipeline is None:
-                raise KeyError(f"pipeline {pipeline_id} does not exist")
-            return pipeline
+        return self._existing(self.pipelines, "pipeline", pipeline_id)
 
     def get_job(self, job_id: int) -> Job:
+        return self._existing(self.jobs, "job", job_id)
+
+    def _existing[R: (Pipeline, Job)](self, records: dict[int, R], kind: str, record_id: int) -> R:
         with self.lock:
-            job = self.jobs.get(job_id)
-            if job is None:
-                raise KeyError(f"job {job_id} does not exist")
-            return job
+            record = records.get(record_id)
+            if record is None:
+                raise KeyError(f"{kind} {record_id} does not exist")
+            return record
 
     def add_job(
         self,

@@ -169,6 +169,20 @@ class Ctx:
         return project
 
 
+def project_record_route[R](
+    template: str, find: Callable[[Ctx, Project], R], view: Callable[[Ctx, R], Any], level: int = GUEST
+) -> Handler:
+    """Register ``GET template`` for one record of a project (a trigger, a pipeline, a variable, ...):
+    ``level`` or above on the project, 404 when ``find`` finds none (GitLab hides what a caller may not see),
+    else ``200`` with the record as ``view`` renders it."""
+
+    def get_record(ctx: Ctx) -> Response:
+        project = ctx.project_or_404(ctx.args["id"], level)
+        return json_response(200, view(ctx, find(ctx, project)))
+
+    return route("GET", template)(get_record)
+
+
 def delete_project_setting(
     ctx: Ctx, records: Callable[[Project], list[Any]], find: Callable[[Ctx, Project], Any]
 ) -> Response:

@@ -221,25 +221,22 @@ class EmulatorState(PipelineRecords):
         return chain
 
     def find_group(self, ref: str) -> Group | None:
-        with self.lock:
-            if ref.isdigit():
-                return self.groups.get(int(ref))
-            for group in self.groups.values():
-                if self.group_full_path(group).lower() == ref.lower():
-                    return group
-            return None
+        return self._find(self.groups, self.group_full_path, ref)
 
     def project_full_path(self, project: Project) -> str:
         return f"{self.group_full_path(self.groups[project.namespace_id])}/{project.path}"
 
     def find_project(self, ref: str) -> Project | None:
+        return self._find(self.projects, self.project_full_path, ref)
+
+    def _find[R: (Group, Project)](
+        self, records: dict[int, R], full_path: Callable[[R], str], ref: str
+    ) -> R | None:
+        """A group or project by id or by full path, case-insensitively, as GitLab's ``:id`` accepts either."""
         with self.lock:
             if ref.isdigit():
-                return self.projects.get(int(ref))
-            for project in self.projects.values():
-                if self.project_full_path(project).lower() == ref.lower():
-                    return project
-            return None
+                return records.get(int(ref))
+            return next((r for r in records.values() if full_path(r).lower() == ref.lower()), None)
 
     def access_level(self, user: User, group: Group) -> int:
         if user.is_admin:
