@@ -4,7 +4,7 @@
 ``start_ci``       starts a GitLab emulator whose pipelines gitlab-ci-local runs (``CiGitLab``), stopped at
                    teardown unless the test stopped it; ``ci_gitlab`` one such started in ``tmp_path``.
 ``register_model``, ``processing`` the ``Arguments`` of a pipeline definition's RegisterModel and Processing
-                   steps.
+                   steps; ``serve_model`` a model behind an endpoint of one instance.
 """
 
 from __future__ import annotations
@@ -212,3 +212,23 @@ def _processing(
 @pytest.fixture
 def processing() -> Callable[..., dict[str, Any]]:
     return _processing
+
+
+def _serve_model(
+    sm: Any, container: dict[str, Any], *, model: str, config: str, endpoint: str, **endpoint_extra: Any
+) -> None:
+    """CreateModel (``container``), CreateEndpointConfig (one ``AllTraffic`` ml.m5.large instance) and
+    CreateEndpoint, as a deployment does (https://docs.aws.amazon.com/sagemaker/latest/APIReference/)."""
+    sm.create_model(
+        ModelName=model, ExecutionRoleArn="arn:aws:iam::123456789012:role/r", PrimaryContainer=container
+    )
+    variant = {"VariantName": "AllTraffic", "ModelName": model, "InstanceType": "ml.m5.large"}
+    sm.create_endpoint_config(
+        EndpointConfigName=config, ProductionVariants=[{**variant, "InitialInstanceCount": 1}]
+    )
+    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config, **endpoint_extra)
+
+
+@pytest.fixture
+def serve_model() -> Callable[..., None]:
+    return _serve_model

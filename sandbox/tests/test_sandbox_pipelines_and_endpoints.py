@@ -211,7 +211,7 @@ def _run(aws, sm, **parameters) -> tuple[dict, list[dict]]:
     return execution, steps
 
 
-def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
+def test_execution_trains_evaluates_and_registers(local_aws, pipeline, serve_model):
     execution, steps = _run(local_aws, pipeline, MseThreshold=1.0)
     assert execution["PipelineExecutionStatus"] == "Succeeded", steps
     # Newest first, as SageMaker's default SortOrder (Descending) returns them.
@@ -238,23 +238,7 @@ def test_execution_trains_evaluates_and_registers(local_aws, pipeline):
     assert 0 <= report["regression_metrics"]["mse"]["value"] <= 1.0
 
     # The registered model, deployed, answers with the trained booster's predictions.
-    pipeline.create_model(
-        ModelName="m",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-        PrimaryContainer={"ModelPackageName": package_arn},
-    )
-    pipeline.create_endpoint_config(
-        EndpointConfigName="c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
-    pipeline.create_endpoint(EndpointName="p-1-staging", EndpointConfigName="c")
+    serve_model(pipeline, {"ModelPackageName": package_arn}, model="m", config="c", endpoint="p-1-staging")
     rows = np.array([[0.1, 0.2], [0.9, 0.5], [0.5, 0.5]])
     body = "\n".join(",".join(str(v) for v in row) for row in rows)
     runtime = local_aws.client("sagemaker-runtime")
@@ -313,7 +297,7 @@ def test_unknown_parameter_is_rejected_before_any_execution(local_aws, pipeline)
     ],
 )
 def test_a_program_variable_selects_script_mode_and_fails_the_health_check(
-    local_aws, environment: dict[str, str], reason: str
+    local_aws, serve_model, environment: dict[str, str], reason: str
 ) -> None:
     """aws/sagemaker-xgboost-container serving.py main(): only an *absent* SAGEMAKER_PROGRAM serves the model
     in algorithm mode (ModelBuilder.register() writes it as "", which is issue 10.1's defect)."""
@@ -334,27 +318,8 @@ def test_a_program_variable_selects_script_mode_and_fails_the_health_check(
     sagemaker = local_aws.client("sagemaker")
     runtime = local_aws.client("sagemaker-runtime")
     for name, env in (("algorithm", {}), ("script", environment)):
-        sagemaker.create_model(
-            ModelName=name,
-            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-            PrimaryContainer={
-                "Image": "xgboost:1.7-1",
-                "ModelDataUrl": "s3://models/model.tar.gz",
-                "Environment": env,
-            },
-        )
-        sagemaker.create_endpoint_config(
-            EndpointConfigName=name,
-            ProductionVariants=[
-                {
-                    "VariantName": "AllTraffic",
-                    "ModelName": name,
-                    "InstanceType": "ml.m5.large",
-                    "InitialInstanceCount": 1,
-                }
-            ],
-        )
-        sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
+        container = {"Image": "xgboost:1.7-1", "ModelDataUrl": "s3://models/model.tar.gz", "Environment": env}
+        serve_model(sagemaker, container, model=name, config=name, endpoint=name)
     served = runtime.invoke_endpoint(EndpointName="algorithm", ContentType="text/csv", Body="0.5")
     assert len(served["Body"].read().decode().split()) == 1
     with pytest.raises(runtime.exceptions.ValidationError) as error:

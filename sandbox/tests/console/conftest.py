@@ -148,6 +148,7 @@ def seeded(
     gitlab_server: Any,
     register_model: Callable[..., dict[str, Any]],
     processing: Callable[..., dict[str, Any]],
+    serve_model: Callable[..., None],
 ) -> Seeded:
     token, pipeline_id, train_id = seed_gitlab(gitlab_server)
     cfn = local_aws.client("cloudformation")
@@ -185,25 +186,12 @@ def seeded(
     assert local_aws.state.drain(120), "the pipeline execution did not end"
     steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=execution_arn)["PipelineExecutionSteps"]
     package_arn = next(s["Metadata"]["RegisterModel"]["Arn"] for s in steps if s["StepName"] == "Register")
-    sm.create_model(
-        ModelName="staging-m",
-        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
-        PrimaryContainer={"ModelPackageName": package_arn},
-    )
-    sm.create_endpoint_config(
-        EndpointConfigName="staging-c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "staging-m",
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
-    sm.create_endpoint(
-        EndpointName=f"{PREFIX}-staging",
-        EndpointConfigName="staging-c",
+    serve_model(
+        sm,
+        {"ModelPackageName": package_arn},
+        model="staging-m",
+        config="staging-c",
+        endpoint=f"{PREFIX}-staging",
         Tags=[{"Key": "sagemaker:deployment-stage", "Value": "staging"}],
     )
     sources = Sources(
