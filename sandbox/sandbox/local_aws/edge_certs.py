@@ -55,15 +55,21 @@ def issue(hosts: tuple[str, ...]) -> tuple[bytes, bytes, bytes]:
     return ca.public_bytes(pem), leaf.public_bytes(pem), key_pem
 
 
+# x509.KeyUsage's nine flags (RFC 5280 section 4.2.1.3), each given explicitly.
+_KEY_USAGE_FLAGS = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
 def _usage(*, cert_sign: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not cert_sign,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=cert_sign,
-        crl_sign=cert_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
+    """The CA signs certificates and CRLs only; the leaf signs only (its TLS handshakes)."""
+    wanted = {"key_cert_sign", "crl_sign"} if cert_sign else {"digital_signature"}
+    return x509.KeyUsage(**{flag: flag in wanted for flag in _KEY_USAGE_FLAGS})
