@@ -107,19 +107,19 @@ def evaluate(expr: str, variables: Mapping[str, str]) -> bool:
             return (left == right) if op == "==" else (left != right)
         return bool(operand(token))
 
-    def conjunction() -> bool:
-        value = comparison()
-        while peek() == ("op", "&&"):
+    def chain(operand: Callable[[], bool], op: str) -> bool:
+        """``operand (op operand)*``, left to right; every operand is parsed (no short circuit), so the
+        tokens are consumed whatever the values."""
+        value = operand()
+        while peek() == ("op", op):
             take()
-            value = comparison() and value
+            right = operand()
+            value = (value and right) if op == "&&" else (value or right)
         return value
 
+    # && binds tighter than ||, as in GitLab's rules:if (https://docs.gitlab.com/ci/jobs/job_rules/).
     def disjunction() -> bool:
-        value = conjunction()
-        while peek() == ("op", "||"):
-            take()
-            value = conjunction() or value
-        return value
+        return chain(lambda: chain(comparison, "&&"), "||")
 
     return disjunction()
 
