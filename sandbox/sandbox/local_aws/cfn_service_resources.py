@@ -120,54 +120,78 @@ class BucketPolicy(Resource):
         s3_backends[account_id]["aws"].delete_bucket_policy(self.name)
 
 
-class TopicPolicy(Resource):
-    TYPE = "AWS::SNS::TopicPolicy"
+class _ResourcePolicy(Resource):
+    """A policy CloudFormation sets on each resource its ``TARGETS`` property lists, and takes back on delete."""
+
+    TARGETS: ClassVar[str]
+    targets: tuple[str, ...] = ()
 
     @classmethod
     def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
-        from moto.sns.models import sns_backends
-
-        backend = sns_backends[account_id][region_name]
-        topics = [str(t) for t in properties["Topics"]]
-        for arn in topics:
-            backend.set_topic_attribute(arn, "policy", _document(properties["PolicyDocument"]))
+        document = _document(properties["PolicyDocument"])
         resource = cls(name)
-        resource.topics = topics  # type: ignore[attr-defined]
+        resource.targets = tuple(cls.target(str(raw)) for raw in properties[cls.TARGETS])
+        for target in resource.targets:
+            cls.attach(account_id, region_name, target, document)
         return resource
 
     def delete(self, account_id: str, region_name: str) -> None:
+        for target in self.targets:
+            self.detach(account_id, region_name, target)
+
+    @staticmethod
+    def target(raw: str) -> str:
+        return raw
+
+    @staticmethod
+    def attach(account_id: str, region_name: str, target: str, document: str) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def detach(account_id: str, region_name: str, target: str) -> None:
+        raise NotImplementedError
+
+
+class TopicPolicy(_ResourcePolicy):
+    TYPE = "AWS::SNS::TopicPolicy"
+    TARGETS = "Topics"
+
+    @staticmethod
+    def attach(account_id: str, region_name: str, target: str, document: str) -> None:
         from moto.sns.models import sns_backends
 
-        backend = sns_backends[account_id][region_name]
-        for arn in getattr(self, "topics", []):
-            topic = backend.topics.get(arn)
-            if topic is not None:
-                topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
+        sns_backends[account_id][region_name].set_topic_attribute(target, "policy", document)
+
+    @staticmethod
+    def detach(account_id: str, region_name: str, target: str) -> None:
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[account_id][region_name].topics.get(target)
+        if topic is not None:
+            topic._policy_json = topic._create_default_topic_policy(region_name, account_id, topic.name)
 
 
-class QueuePolicy(Resource):
+class QueuePolicy(_ResourcePolicy):
     TYPE = "AWS::SQS::QueuePolicy"
+    TARGETS = "Queues"
 
-    @classmethod
-    def create(cls, name: str, properties: dict[str, Any], account_id: str, region_name: str) -> Resource:
+    @staticmethod
+    def target(raw: str) -> str:
+        return raw.rstrip("/").rsplit("/", 1)[-1]  # the queue URL's last segment: its name
+
+    @staticmethod
+    def attach(account_id: str, region_name: str, target: str, document: str) -> None:
         from moto.sqs.models import sqs_backends
 
-        queues = [str(url).rstrip("/").rsplit("/", 1)[-1] for url in properties["Queues"]]
-        for queue in queues:
-            sqs_backends[account_id][region_name].set_queue_attributes(
-                queue, {"Policy": _document(properties["PolicyDocument"])}
-            )
-        resource = cls(name)
-        resource.queues = queues  # type: ignore[attr-defined]
-        return resource
+        sqs_backends[account_id][region_name].set_queue_attributes(target, {"Policy": document})
 
-    def delete(self, account_id: str, region_name: str) -> None:
+    @staticmethod
+    def detach(account_id: str, region_name: str, target: str) -> None:
         from moto.sqs.models import sqs_backends
 
         backend = sqs_backends[account_id][region_name]
-        for queue in getattr(self, "queues", []):
-            if queue in backend.queues:
-                backend.set_queue_attributes(queue, {"Policy": ""})
+        if target in backend.queues:
+            backend.set_queue_attributes(target, {"Policy": ""})
 
 
 class Subscription(Resource):
