@@ -25,8 +25,10 @@ def deny(action: str, resource: str = "*", **extra: Any) -> dict[str, Any]:
     return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
-def req(action: str = "s3:GetObject", resource: str = BUCKET_OBJ, **context: list[str]) -> Request:
-    return Request(SESSION, action, resource, context, role_arn=ROLE)
+def req(
+    action: str = "s3:GetObject", resource: str = BUCKET_OBJ, context: dict[str, list[str]] | None = None
+) -> Request:
+    return Request(SESSION, action, resource, context or {}, role_arn=ROLE)
 
 
 def test_implicit_deny_without_any_allow() -> None:
@@ -36,7 +38,8 @@ def test_implicit_deny_without_any_allow() -> None:
 
 def test_explicit_deny_wins_over_allow() -> None:
     decision = evaluate(req(), [policy(allow("s3:*")), policy(deny("s3:GetObject", "arn:aws:s3:::data/*"))])
-    assert not decision.allowed and "explicit deny" in decision.reason
+    assert not decision.allowed
+    assert "explicit deny" in decision.reason
 
 
 def test_resource_arn_is_matched_not_star() -> None:
@@ -115,8 +118,8 @@ def test_unmet_condition_on_allow_is_neutral_not_a_deny() -> None:
 
 def test_deny_unless_tls_and_principal_arn_condition() -> None:
     tls = policy(deny("s3:*", Condition={"Bool": {"aws:SecureTransport": "false"}}), allow("s3:*"))
-    assert evaluate(req(**{"aws:SecureTransport": ["true"]}), [tls]).allowed
-    assert not evaluate(req(**{"aws:SecureTransport": ["false"]}), [tls]).allowed
+    assert evaluate(req(context={"aws:SecureTransport": ["true"]}), [tls]).allowed
+    assert not evaluate(req(context={"aws:SecureTransport": ["false"]}), [tls]).allowed
     only_role = policy(allow("s3:*", Condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/app"}}))
     assert evaluate(req(), [only_role]).allowed
 

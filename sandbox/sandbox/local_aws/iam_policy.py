@@ -121,8 +121,13 @@ def _string_op(base: str) -> tuple[bool, Any] | None:
     return table.get(base)
 
 
-class UnsupportedCondition(ValueError):
+class UnsupportedConditionError(ValueError):
     """An operator this evaluator does not implement (see the module docstring)."""
+
+
+def _value_holds(match: Any, negated: bool, wanted: list[str], value: str) -> bool:
+    hits = [match(w, value) for w in wanted]
+    return not any(hits) if negated else any(hits)
 
 
 def condition_holds(condition: Mapping[str, Any], context: Mapping[str, list[str]]) -> bool:
@@ -140,7 +145,7 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, list[str
                 continue
             op = _string_op(base)
             if op is None:
-                raise UnsupportedCondition(raw_operator)
+                raise UnsupportedConditionError(raw_operator)
             negated, match = op
             if actual is None:
                 if if_exists or qualifier == "ForAllValues":
@@ -149,15 +154,9 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, list[str
                     continue
                 return False
 
-            def one(value: str) -> bool:
-                hits = [match(w, value) for w in wanted]
-                return not any(hits) if negated else any(hits)
-
-            if qualifier == "ForAllValues":
-                ok = all(one(a) for a in actual)
-            else:  # ForAnyValue, or a single-valued key
-                ok = any(one(a) for a in actual)
-            if not ok:
+            results = [_value_holds(match, negated, wanted, a) for a in actual]
+            # ForAllValues: every request value; ForAnyValue or a single-valued key: at least one.
+            if not (all(results) if qualifier == "ForAllValues" else any(results)):
                 return False
     return True
 
@@ -174,12 +173,14 @@ def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:
         return "*" in values or bool(names & {str(v) for v in values})
     if "NotPrincipal" in statement:
         principal = statement["NotPrincipal"]
-        values = {str(v) for kind in ("AWS", "Service") for v in _as_list(principal.get(kind))}
-        return not (names & values)
+        excluded = {str(v) for kind in ("AWS", "Service") for v in _as_list(principal.get(kind))}
+        return not (names & excluded)
     return True
 
 
-def statement_applies(statement: Mapping[str, Any], request: Request, *, resource_policy: bool = False) -> bool:
+def statement_applies(
+    statement: Mapping[str, Any], request: Request, *, resource_policy: bool = False
+) -> bool:
     action, resource = request.action, request.resource
     if "Action" in statement:
         if not any(wildcard(a, action, ignore_case=True) for a in _as_list(statement["Action"])):
@@ -189,9 +190,8 @@ def statement_applies(statement: Mapping[str, Any], request: Request, *, resourc
     if "Resource" in statement:
         if not any(wildcard(r, resource) for r in _as_list(statement["Resource"])):
             return False
-    elif "NotResource" in statement:
-        if any(wildcard(r, resource) for r in _as_list(statement["NotResource"])):
-            return False
+    elif any(wildcard(r, resource) for r in _as_list(statement.get("NotResource"))):
+        return False
     if resource_policy and not _principal_matches(statement, request):
         return False
     return condition_holds(statement.get("Condition") or {}, _context(request))
@@ -203,7 +203,7 @@ def policy_effect(policy: Mapping[str, Any], request: Request, *, resource_polic
     for statement in _as_list(policy.get("Statement")):
         try:
             applies = statement_applies(statement, request, resource_policy=resource_policy)
-        except UnsupportedCondition:
+        except UnsupportedConditionError:
             applies = False
         if not applies:
             continue
@@ -237,10 +237,13 @@ def evaluate(
         return Decision(False, "explicit deny in the permissions boundary")
     if resource == DENY:
         return Decision(False, "explicit deny in the resource-based policy")
-    if resource == ALLOW and resource_policy is not None:
-        # A grant to the session ARN is not limited by the boundary; a grant to the role ARN is.
-        if bound in (None, ALLOW) or _names_session(resource_policy, request):
-            return Decision(True, "allowed by the resource-based policy")
+    # A grant to the session ARN is not limited by the boundary; a grant to the role ARN is.
+    if (
+        resource == ALLOW
+        and resource_policy is not None
+        and (bound in (None, ALLOW) or _names_session(resource_policy, request))
+    ):
+        return Decision(True, "allowed by the resource-based policy")
     if bound == NEUTRAL:
         return Decision(False, "no permissions boundary allows it")
     if ALLOW in identity:
