@@ -21,6 +21,7 @@ from sandbox.local_aws import (
     cfn_resources,
     cfn_updates,
     eventbridge_targets,
+    iam_enforcement,
     lambda_hooks,
     model_registry_events,
     pipeline_hooks,
@@ -40,8 +41,9 @@ REGION = "us-east-1"
 class LocalAws:
     """moto server + extensions; a context manager that leaves nothing running."""
 
-    def __init__(self, region: str = REGION) -> None:
+    def __init__(self, region: str = REGION, iam_mode: str = "audit") -> None:
         self.region = region
+        self.iam_mode = iam_mode
         self._server: Any = None
         self._patches = Patches()
         self.state: LocalAwsState | None = None
@@ -83,7 +85,9 @@ class LocalAws:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
-        self.state = LocalAwsState(endpoint_url=f"http://{host}:{port}", region=self.region)
+        self.state = LocalAwsState(
+            endpoint_url=f"http://{host}:{port}", region=self.region, iam_mode=self.iam_mode
+        )
         # moto's backends are process-global: start from an empty cloud.
         requests.post(f"{self.state.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         for extension in (
@@ -101,6 +105,7 @@ class LocalAws:
             cfn_resources,
             cfn_updates,
             sts_web_identity,
+            iam_enforcement,
         ):
             extension.install(self._patches, self.state)
         return self
