@@ -227,12 +227,11 @@ def access_denied(service: str, content_type: str, message: str) -> Exception:
 
     if service == "s3":
         return S3ClientError("AccessDenied", message)  # a ServiceException: S3 answers it with 403
-    error = (
-        JsonRESTError("AccessDeniedException", message)
-        if service == "lambda" or "json" in content_type
-        else None
-    )
-    error = error or _RESTError("AccessDenied", message)
+    error: _RESTError
+    if service == "lambda" or "json" in content_type:
+        error = JsonRESTError("AccessDeniedException", message)
+    else:
+        error = _RESTError("AccessDenied", message)
     error.code = 403
     return error
 
