@@ -53,6 +53,12 @@ class LocalAws:
         assert self.state is not None, "LocalAws is not started"
         return self.state.endpoint_url
 
+    @property
+    def iam_log(self) -> Any:
+        """The IAM call log (iam_enforcement.CallLog) of the running local AWS."""
+        assert self.state is not None, "LocalAws is not started"
+        return self.state.iam
+
     def client_env(self) -> dict[str, str]:
         """Environment that points AWS CLI / boto3 / SageMaker SDK at this local AWS."""
         return {
