@@ -28,7 +28,7 @@ from sandbox.lifecycle import ROOT, STAGES, Context, run  # noqa: E402
 from sandbox.report import Report, timeline  # noqa: E402
 
 DEFAULT_REPORT = ROOT / ".sandbox" / "report.json"
-DEFAULT_IAM = "audit"
+DEFAULT_IAM = "enforce"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -18,7 +18,7 @@ def _new_denials(ctx: Context, seen: list[int]) -> list[Any]:
         return []
     denials = list(log.denials[seen[0] :])
     seen[0] += len(denials)
-    return denials
+    return [d for d in denials if not d.tolerated]
 
 
 def run(ctx: Context, report: Report, until: str | None = None) -> None:

@@ -34,6 +34,14 @@ from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
 
 ADMIN = "admin"
 ALWAYS_ALLOWED = {"sts:GetCallerIdentity"}  # documented: allowed even under an explicit deny
+# Denials AWS answers too, that the caller's client handles by design: they are refused and reported, but do
+# not fail the run (granting them would widen the roles for nothing).
+TOLERATED = {
+    # boto3's s3.Bucket.load (behind `Bucket.creation_date`, which the SageMaker SDK's default-bucket check
+    # reads) calls ListBuckets and treats AccessDenied as "unknown" (boto3/s3/inject.py, bucket_load); the
+    # SDK then checks the bucket with HeadBucket/ListObjectsV2, which the roles allow.
+    "s3:ListAllMyBuckets": "boto3 Bucket.load treats AccessDenied from ListBuckets as unknown",
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class Denial:
     action: str
     resource: str
     reason: str
+    tolerated: bool = False  # see TOLERATED
 
     def text(self) -> str:
         return (
@@ -276,7 +285,9 @@ def authorise(response: Any, log: CallLog, s3_resource: str | None) -> None:
             region,
         )
         if not decision.allowed:
-            denial = Denial(caller.arn, checked_action, checked_resource, decision.reason)
+            denial = Denial(
+                caller.arn, checked_action, checked_resource, decision.reason, checked_action in TOLERATED
+            )
             log.record(caller.label, action, denial)
             if log.mode == "enforce":
                 content_type = str(response.headers.get("Content-Type") or "")
