@@ -230,17 +230,18 @@ def _params(response: Any) -> Callable[[str], Any]:
     return get
 
 
-def access_denied(service: str, content_type: str, message: str) -> Exception:
+def refusal(service: str, content_type: str, code: str, message: str) -> Exception:
+    """A 403 error in the service's protocol (S3 XML, JSON for JSON/REST-JSON services, else query XML)."""
     from moto.core.exceptions import JsonRESTError, _RESTError
     from moto.s3.exceptions import S3ClientError
 
     if service == "s3":
-        return S3ClientError("AccessDenied", message)  # a ServiceException: S3 answers it with 403
+        return S3ClientError(code, message)  # a ServiceException: S3 answers it with 403
     error: _RESTError
     if service == "lambda" or "json" in content_type:
-        error = JsonRESTError("AccessDeniedException", message)
+        error = JsonRESTError(code + ("Exception" if code == "AccessDenied" else ""), message)
     else:
-        error = _RESTError("AccessDenied", message)
+        error = _RESTError(code, message)
     error.code = 403
     return error
 
@@ -257,11 +258,22 @@ def authorise(response: Any, log: CallLog, s3_resource: str | None) -> None:
     action = s3_policies.ACTION_ALIASES.get(f"{service}:{operation}", f"{service}:{operation}")
     account = response.current_account
     caller = caller_of(account, access_key)
+    content_type = str(response.headers.get("Content-Type") or "")
     if caller is None:
-        from moto.core.exceptions import InvalidClientTokenIdError
-
         log.record("unknown", action, Denial(access_key, action, "*", "unknown access key"))
-        raise InvalidClientTokenIdError()
+        if service == "s3":
+            raise refusal(
+                service,
+                content_type,
+                "InvalidAccessKeyId",
+                "The AWS Access Key Id you provided does not exist in our records.",
+            )
+        raise refusal(
+            service,
+            content_type,
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
     if caller.label == ADMIN or action in ALWAYS_ALLOWED:
         log.record(caller.label, action)
         return
@@ -290,8 +302,7 @@ def authorise(response: Any, log: CallLog, s3_resource: str | None) -> None:
             )
             log.record(caller.label, action, denial)
             if log.mode == "enforce":
-                content_type = str(response.headers.get("Content-Type") or "")
-                raise access_denied(service, content_type, f"User: {denial.text()}")
+                raise refusal(service, content_type, "AccessDenied", f"User: {denial.text()}")
             return
     log.record(caller.label, action)
 

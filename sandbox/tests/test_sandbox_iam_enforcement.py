@@ -1,0 +1,165 @@
+"""The enforcement hook in a running local AWS: callers, resource policies, PassRole, audit vs enforce."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from sandbox.local_aws.server import LocalAws
+
+ACCOUNT = "123456789012"
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[LocalAws]:
+    with LocalAws(iam_mode="enforce") as local:
+        yield local
+
+
+def session(aws: LocalAws, name: str, statements: list[dict[str, Any]]) -> Any:
+    iam = aws.client("iam")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+    credentials = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{name}", RoleSessionName="test"
+    )["Credentials"]
+
+    def make(service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=aws.endpoint_url,
+            region_name=aws.region,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+
+    return make
+
+
+def code_of(call: Any) -> str | None:
+    try:
+        call()
+    except ClientError as exc:
+        return str(exc.response["Error"]["Code"])
+    return None
+
+
+def test_admin_calls_are_counted_as_admin(aws: LocalAws) -> None:
+    aws.client("s3").create_bucket(Bucket="admin-bucket-1")
+    assert aws.iam_log.summary()["admin_actions"]["s3:CreateBucket"] >= 1
+
+
+def test_unknown_access_key_is_refused(aws: LocalAws) -> None:
+    client = boto3.client(
+        "sqs",
+        endpoint_url=aws.endpoint_url,
+        region_name=aws.region,
+        aws_access_key_id="AKIANEVERISSUED00000",
+        aws_secret_access_key="x",
+    )
+    assert code_of(lambda: client.list_queues()) == "InvalidClientTokenId"
+
+
+def test_bucket_policy_allows_a_role_within_the_account(aws: LocalAws) -> None:
+    make = session(aws, "no-identity-s3", [])
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="shared-bucket-1")
+    assert (
+        code_of(lambda: make("s3").put_object(Bucket="shared-bucket-1", Key="k", Body=b"x")) == "AccessDenied"
+    )
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/no-identity-s3"},
+                "Action": "s3:PutObject",
+                "Resource": "arn:aws:s3:::shared-bucket-1/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket="shared-bucket-1", Policy=json.dumps(grant))
+    assert code_of(lambda: make("s3").put_object(Bucket="shared-bucket-1", Key="k", Body=b"x")) is None
+
+
+def test_kms_needs_the_key_policy_to_delegate_to_the_account(aws: LocalAws) -> None:
+    make = session(aws, "kms-user", [{"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*"}])
+    kms = aws.client("kms")
+    own = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone-else"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    closed = kms.create_key(Policy=json.dumps(own))["KeyMetadata"]["KeyId"]
+    delegated = kms.create_key()["KeyMetadata"]["KeyId"]  # the default key policy enables IAM policies
+    assert code_of(lambda: make("kms").describe_key(KeyId=closed)) == "AccessDeniedException"
+    assert code_of(lambda: make("kms").describe_key(KeyId=delegated)) is None
+
+
+def test_passing_a_role_needs_pass_role(aws: LocalAws) -> None:
+    model_role = f"arn:aws:iam::{ACCOUNT}:role/model"
+    create = {"Effect": "Allow", "Action": "sagemaker:CreateModel", "Resource": "*"}
+    make = session(aws, "no-pass-role", [create])
+    log = aws.iam_log
+    before = len(log.denials)
+    container = {"Image": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+    call = lambda: make("sagemaker").create_model(  # noqa: E731
+        ModelName="m1", ExecutionRoleArn=model_role, PrimaryContainer=container
+    )
+    assert code_of(call) == "AccessDeniedException"
+    assert [(d.action, d.resource) for d in log.denials[before:]] == [("iam:PassRole", model_role)]
+    pass_role = {
+        "Effect": "Allow",
+        "Action": "iam:PassRole",
+        "Resource": model_role,
+        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+    }
+    make = session(aws, "with-pass-role", [create, pass_role])
+    assert (
+        code_of(
+            call := lambda: make("sagemaker").create_model(
+                ModelName="m2", ExecutionRoleArn=model_role, PrimaryContainer=container
+            )
+        )
+        is None
+    ), call
+
+
+def test_tolerated_denial_is_refused_and_marked(aws: LocalAws) -> None:
+    make = session(aws, "no-list-buckets", [])
+    log = aws.iam_log
+    before = len(log.denials)
+    assert code_of(lambda: make("s3").list_buckets()) == "AccessDenied"
+    assert [(d.action, d.tolerated) for d in log.denials[before:]] == [("s3:ListAllMyBuckets", True)]
+
+
+def test_audit_mode_records_but_allows(aws: LocalAws) -> None:
+    make = session(aws, "auditee", [])
+    log = aws.iam_log
+    log.mode = "audit"
+    try:
+        before = len(log.denials)
+        assert code_of(lambda: make("sqs").create_queue(QueueName="audited")) is None
+        assert [d.action for d in log.denials[before:]] == ["sqs:CreateQueue"]
+    finally:
+        log.mode = "enforce"
