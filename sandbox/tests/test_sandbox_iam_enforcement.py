@@ -163,3 +163,19 @@ def test_audit_mode_records_but_allows(aws: LocalAws) -> None:
         assert [d.action for d in log.denials[before:]] == ["sqs:CreateQueue"]
     finally:
         log.mode = "enforce"
+
+
+def test_head_bucket_is_authorised_as_list_bucket(aws: LocalAws) -> None:
+    # S3 API Reference, HeadBucket: "you must have permissions to perform the s3:ListBucket action".
+    aws.client("s3").create_bucket(Bucket="head-bucket-1")
+    lister = session(
+        aws,
+        "lister",
+        [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::head-bucket-1"}],
+    )
+    assert code_of(lambda: lister("s3").head_bucket(Bucket="head-bucket-1")) is None
+    log = aws.iam_log
+    before = len(log.denials)
+    nobody = session(aws, "not-a-lister", [])
+    assert code_of(lambda: nobody("s3").head_bucket(Bucket="head-bucket-1")) == "403"  # HEAD: no body
+    assert [d.action for d in log.denials[before:]] == ["s3:ListBucket"]

@@ -255,7 +255,7 @@ def authorise(response: Any, log: CallLog, s3_resource: str | None) -> None:
     region, service = scope[2], scope[3]
     operation = response._get_action()
     operation = operation[0] if isinstance(operation, list) else str(operation)
-    action = s3_policies.ACTION_ALIASES.get(f"{service}:{operation}", f"{service}:{operation}")
+    action = iam_resources.iam_action(service, operation)
     account = response.current_account
     caller = caller_of(account, access_key)
     content_type = str(response.headers.get("Content-Type") or "")

@@ -49,6 +49,31 @@ PASSED_ROLE_PARAMS = {
     "lambda": ("Role",),
     "events": (),
 }
+# moto's name for an S3 operation -> the IAM action S3 authorises it as (the "Permissions" section of each
+# operation in the S3 API Reference, e.g. https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html:
+# "you must have permissions to perform the s3:ListBucket action").
+S3_PERMISSIONS = {
+    "HeadBucket": "ListBucket",
+    "HeadObject": "GetObject",
+    "PostObject": "PutObject",
+    "CreateMultipartUpload": "PutObject",
+    "UploadPartCopy": "PutObject",
+    "CopyObject": "PutObject",
+    "DeleteObjects": "DeleteObject",
+    "ListObjects": "ListBucket",
+    "ListObjectsV2": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
+    "ListBuckets": "ListAllMyBuckets",
+    "ListParts": "ListMultipartUploadParts",
+    "ListMultipartUploads": "ListBucketMultipartUploads",
+    "GetBucketEncryption": "GetEncryptionConfiguration",
+    "GetBucketLifecycleConfiguration": "GetLifecycleConfiguration",
+    "GetBucketCors": "GetBucketCORS",
+    "GetBucketNotificationConfiguration": "GetBucketNotification",
+    "GetBucketReplication": "GetReplicationConfiguration",
+    "GetObjectAttributes": "GetObject",
+    "SelectObjectContent": "GetObject",
+}
 SERVICE_PRINCIPALS = {
     "sagemaker": "sagemaker.amazonaws.com",
     "cloudformation": "cloudformation.amazonaws.com",
@@ -188,6 +213,13 @@ RESOLVERS: dict[str, Callable[[str, Params, str, str], str]] = {
     "ecr": _simple("arn:aws:ecr:{region}:{account}:repository/{value}", "repositoryName"),
     "sts": _simple("{value}", "RoleArn"),
 }
+
+
+def iam_action(service: str, operation: str) -> str:
+    """The IAM action an operation is authorised as (the operation's name, except for S3's table above)."""
+    if service == "s3":
+        return f"s3:{S3_PERMISSIONS.get(operation, operation)}"
+    return f"{service}:{operation}"
 
 
 def resource_of(service: str, action: str, params: Params, region: str, account: str) -> str:
