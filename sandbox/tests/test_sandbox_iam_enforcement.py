@@ -179,3 +179,60 @@ def test_head_bucket_is_authorised_as_list_bucket(aws: LocalAws) -> None:
     nobody = session(aws, "not-a-lister", [])
     assert code_of(lambda: nobody("s3").head_bucket(Bucket="head-bucket-1")) == "403"  # HEAD: no body
     assert [d.action for d in log.denials[before:]] == ["s3:ListBucket"]
+
+
+MODEL_TEMPLATE = {
+    "Resources": {
+        "Model": {
+            "Type": "AWS::SageMaker::Model",
+            "Properties": {
+                "ModelName": "Deployed-Model",
+                "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/model",
+                "PrimaryContainer": {"Image": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"},
+            },
+        }
+    }
+}
+
+
+def cfn_role(aws: LocalAws, name: str, actions: list[str]) -> str:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudformation.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    iam = aws.client("iam")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    statements = [
+        {"Effect": "Allow", "Action": actions, "Resource": f"arn:aws:sagemaker:*:{ACCOUNT}:model/deployed-*"},
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": f"arn:aws:iam::{ACCOUNT}:role/model"},
+    ]
+    document = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_role_policy(RoleName=name, PolicyName="p", PolicyDocument=json.dumps(document))
+    return f"arn:aws:iam::{ACCOUNT}:role/{name}"
+
+
+def test_stack_service_role_creates_and_deletes_the_resources(aws: LocalAws) -> None:
+    cfn = aws.client("cloudformation")
+    role = cfn_role(aws, "cfn-full", ["sagemaker:CreateModel", "sagemaker:DeleteModel"])
+    cfn.create_stack(StackName="model-ok", TemplateBody=json.dumps(MODEL_TEMPLATE), RoleARN=role)
+    assert aws.client("sagemaker").describe_model(ModelName="Deployed-Model")["ModelName"] == "Deployed-Model"
+    assert aws.iam_log.calls[(role, "sagemaker:CreateModel")] == 1
+    cfn.delete_stack(StackName="model-ok")
+    assert aws.iam_log.calls[(role, "sagemaker:DeleteModel")] == 1
+
+
+def test_stack_service_role_without_create_permission_is_denied(aws: LocalAws) -> None:
+    cfn = aws.client("cloudformation")
+    role = cfn_role(aws, "cfn-no-create", ["sagemaker:DeleteModel"])
+    log = aws.iam_log
+    before = len(log.denials)
+    with pytest.raises(ClientError):
+        cfn.create_stack(StackName="model-denied", TemplateBody=json.dumps(MODEL_TEMPLATE), RoleARN=role)
+    model_arn = f"arn:aws:sagemaker:{aws.region}:{ACCOUNT}:model/deployed-model"
+    assert [(d.action, d.resource) for d in log.denials[before:]] == [("sagemaker:CreateModel", model_arn)]

@@ -21,6 +21,7 @@ from sandbox.local_aws import (
     cfn_resources,
     cfn_updates,
     eventbridge_targets,
+    iam_cfn,
     iam_enforcement,
     lambda_hooks,
     model_registry_events,
@@ -112,6 +113,7 @@ class LocalAws:
             cfn_updates,
             sts_web_identity,
             iam_enforcement,
+            iam_cfn,
         ):
             extension.install(self._patches, self.state)
         return self
