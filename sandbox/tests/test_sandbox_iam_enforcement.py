@@ -38,14 +38,7 @@ def session(aws: LocalAws, name: str, statements: list[dict[str, Any]]) -> Any:
     )["Credentials"]
 
     def make(service: str) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=aws.endpoint_url,
-            region_name=aws.region,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+        return aws.client(service, credentials)
 
     return make
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from iam_render import ACCOUNT, REGION, policies_of
 
@@ -145,14 +144,7 @@ def role_session(aws: LocalAws, name: str, documents: list[dict[str, Any]], boun
     )["Credentials"]
 
     def make(service: str) -> Any:
-        return boto3.client(
-            service,  # type: ignore[call-overload]
-            endpoint_url=aws.endpoint_url,
-            region_name=REGION,
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        )
+        return aws.client(service, credentials, region=REGION)
 
     return make
 

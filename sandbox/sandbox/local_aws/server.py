@@ -69,15 +69,23 @@ class LocalAws:
             **SANDBOX_CREDENTIALS,
         }
 
-    def client(self, service: str) -> Any:
+    def client(
+        self, service: str, credentials: dict[str, str] | None = None, region: str | None = None
+    ) -> Any:
+        """A boto3 client of the local AWS: the admin's, or a role session's (STS `Credentials`)."""
         import boto3
 
+        keys = credentials or {
+            "AccessKeyId": SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            "SecretAccessKey": SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        }
         return boto3.client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=region or self.region,
+            aws_access_key_id=keys["AccessKeyId"],
+            aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys.get("SessionToken"),
         )
 
     def start(self) -> Self:
