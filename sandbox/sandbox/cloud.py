@@ -31,7 +31,7 @@ class LocalCloud:
     """Everything the lifecycle talks to; `stop()` leaves nothing running and removes its temp files."""
 
     def __init__(
-        self, workdir: Path | None = None, keep_files: bool = False, iam_mode: str = "audit"
+        self, workdir: Path | None = None, keep_files: bool = False, iam_mode: str = "enforce"
     ) -> None:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="sagemaker-gitlab-sandbox-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
