@@ -229,3 +229,79 @@ def test_stack_service_role_without_create_permission_is_denied(aws: LocalAws) -
         cfn.create_stack(StackName="model-denied", TemplateBody=json.dumps(MODEL_TEMPLATE), RoleARN=role)
     model_arn = f"arn:aws:sagemaker:{aws.region}:{ACCOUNT}:model/deployed-model"
     assert [(d.action, d.resource) for d in log.denials[before:]] == [("sagemaker:CreateModel", model_arn)]
+
+
+def test_stack_role_reads_the_created_resource_with_its_tags(aws: LocalAws) -> None:
+    # The Endpoint handler polls DescribeEndpoint once the endpoint exists: a condition on the endpoint's
+    # tags (aws:ResourceTag) sees them (a check before creation would find no tags and deny).
+    tags = [{"Key": "sagemaker:project-id", "Value": "p-tagged"}]
+    container = {"Image": "123.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+    variant = {
+        "ModelName": "tagged-model",
+        "VariantName": "AllTraffic",
+        "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large",
+    }
+    template = {
+        "Resources": {
+            "Model": {
+                "Type": "AWS::SageMaker::Model",
+                "Properties": {
+                    "ModelName": "tagged-model",
+                    "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/model",
+                    "PrimaryContainer": container,
+                },
+            },
+            "Config": {
+                "Type": "AWS::SageMaker::EndpointConfig",
+                "DependsOn": "Model",
+                "Properties": {"EndpointConfigName": "tagged-config", "ProductionVariants": [variant]},
+            },
+            "Endpoint": {
+                "Type": "AWS::SageMaker::Endpoint",
+                "Properties": {
+                    "EndpointName": "tagged-endpoint",
+                    "EndpointConfigName": {"Fn::GetAtt": ["Config", "EndpointConfigName"]},
+                    "Tags": tags,
+                },
+            },
+        }
+    }
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudformation.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    statements = [
+        {
+            "Effect": "Allow",
+            "Action": ["sagemaker:Create*", "sagemaker:AddTags", "iam:PassRole"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": "sagemaker:DescribeEndpoint",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:ResourceTag/sagemaker:project-id": "p-tagged"}},
+        },
+    ]
+    iam = aws.client("iam")
+    iam.create_role(RoleName="cfn-tagged", AssumeRolePolicyDocument=json.dumps(trust))
+    iam.put_role_policy(
+        RoleName="cfn-tagged",
+        PolicyName="p",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    role = f"arn:aws:iam::{ACCOUNT}:role/cfn-tagged"
+    log = aws.iam_log
+    before = len(log.denials)
+    aws.client("cloudformation").create_stack(
+        StackName="tagged", TemplateBody=json.dumps(template), RoleARN=role
+    )
+    assert log.denials[before:] == []
+    assert log.calls[(role, "sagemaker:DescribeEndpoint")] == 1

@@ -82,6 +82,13 @@ def checks(
     return found
 
 
+def _before_creation(action: str) -> bool:
+    """The handler's calls that create the resource; the others (Describe*, ...) run once it exists, with
+    its tags (a condition on aws:ResourceTag sees them then)."""
+    verb = action.partition(":")[2]
+    return verb.startswith("Create") or verb == "AddTags" or action == "iam:PassRole"
+
+
 def authorise(
     log: iam_enforcement.CallLog,
     role_arn: str,
@@ -91,6 +98,7 @@ def authorise(
     name: str,
     account: str,
     region: str,
+    phase: str = "all",
 ) -> None:
     from moto.iam.models import iam_backends
 
@@ -100,6 +108,8 @@ def authorise(
     caller = iam_enforcement._role_caller(backend, account, session)
     arn = resource_arn(resource_type, name, region, account)
     for action, resource, extra in checks(resource_type, operation, properties, arn):
+        if phase != "all" and (phase == "before") != _before_creation(action):
+            continue
         service = action.split(":")[0]
         context = {
             **iam_resources.context_of(service, lambda _: None, resource, role_arn, account, region),
@@ -142,22 +152,26 @@ def install(patches: Patches, state: LocalAwsState) -> None:
             roles[resources_map.stack_id] = role
         condition = resource_json.get("Condition")
         applies = not condition or resources_map.lazy_condition_map[condition]
+        generated = None
         if role and applies:
             generated = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
-            if generated:
-                _, properties_json, physical_name = generated
-                properties = properties_json.get("Properties", {}) or {}
-                authorise(
-                    log,
-                    role,
-                    resource_json["Type"],
-                    "create",
-                    properties,
-                    str(physical_name or ""),
-                    account_id,
-                    region_name,
-                )
-        return original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        if not generated or not role:
+            return original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        _, properties_json, physical_name = generated
+        args = (
+            log,
+            role,
+            resource_json["Type"],
+            "create",
+            properties_json.get("Properties", {}) or {},
+            str(physical_name or ""),
+            account_id,
+            region_name,
+        )
+        authorise(*args, phase="before")
+        created = original_create(logical_id, resource_json, resources_map, account_id, region_name)
+        authorise(*args, phase="after")
+        return created
 
     def _delete_resource(self: Any, parsed_resource: Any, resource_json: dict[str, Any]) -> Any:
         role = _stack_role(self._account_id, self._region_name, self.stack_id) or roles.get(self.stack_id)
