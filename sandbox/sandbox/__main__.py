@@ -148,7 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         log(f"workdir {cloud.workdir}")
         ctx = Context(cloud=cloud, dataset=dataset, log=log)
         word = "DENIED" if args.iam == "enforce" else "warning: IAM would deny"
-        cloud.aws.iam_log.listeners.append(lambda denial: log(f"  {word}: {denial.text()}"))
+        cloud.aws.iam_log.listeners.append(
+            lambda denial: log(
+                f"  {'refused, handled by the client' if denial.tolerated else word}: {denial.text()}"
+            )
+        )
         report.project = {"name": ctx.name, "id": ctx.project_id}
         # Pipeline, job and step state changes as they happen, between the stages' own lines.
         progress = Progress(sources_for(cloud), log).start()
