@@ -28,6 +28,7 @@ from sandbox.lifecycle import ROOT, STAGES, Context, run  # noqa: E402
 from sandbox.report import Report, timeline  # noqa: E402
 
 DEFAULT_REPORT = ROOT / ".sandbox" / "report.json"
+DEFAULT_IAM = "enforce"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -54,6 +55,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--until", choices=[name for name, _, _ in STAGES], help="stop after this stage (default: all stages)"
+    )
+    parser.add_argument(
+        "--iam",
+        choices=["enforce", "audit"],
+        default=DEFAULT_IAM,
+        help="enforce: a call the caller's IAM policies do not allow is refused (AccessDenied) and fails the "
+        "run; audit: it is allowed and reported as a warning (default: %(default)s)",
     )
     parser.add_argument(
         "--keep-files",
@@ -131,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     report.data = {"source": dataset.source, "rows": dataset.rows, "synthetic": dataset.synthetic}
     log(f"data: {dataset.source} ({dataset.rows} rows{', SYNTHETIC' if dataset.synthetic else ''})")
     until = args.until or ("production" if args.keep_up else None)
-    cloud = LocalCloud(keep_files=args.keep_files)
+    cloud = LocalCloud(keep_files=args.keep_files, iam_mode=args.iam)
     interrupted = False
     try:
         cloud.start()
@@ -139,6 +147,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"console {cloud.console.url}/ · local AWS {cloud.aws.endpoint_url} · GitLab {cloud.gitlab_url}")
         log(f"workdir {cloud.workdir}")
         ctx = Context(cloud=cloud, dataset=dataset, log=log)
+        word = "DENIED" if args.iam == "enforce" else "warning: IAM would deny"
+        cloud.aws.iam_log.listeners.append(
+            lambda denial: log(
+                f"  {'refused, handled by the client' if denial.tolerated else word}: {denial.text()}"
+            )
+        )
         report.project = {"name": ctx.name, "id": ctx.project_id}
         # Pipeline, job and step state changes as they happen, between the stages' own lines.
         progress = Progress(sources_for(cloud), log).start()
@@ -147,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             progress.stop(flush=False)
         progress.tick()  # the last changes, before the timeline
+        report.iam = cloud.aws.iam_log.summary()
         report.finish()
         print(timeline(report), flush=True)
         report.write(args.report)

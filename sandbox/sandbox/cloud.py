@@ -30,11 +30,13 @@ TOKEN_SECRET_NAME = "sagemaker-gitlab/gitlab-api-token"  # noqa: S105 - a secret
 class LocalCloud:
     """Everything the lifecycle talks to; `stop()` leaves nothing running and removes its temp files."""
 
-    def __init__(self, workdir: Path | None = None, keep_files: bool = False) -> None:
+    def __init__(
+        self, workdir: Path | None = None, keep_files: bool = False, iam_mode: str = "enforce"
+    ) -> None:
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="sagemaker-gitlab-sandbox-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.keep_files = keep_files
-        self.aws = LocalAws()
+        self.aws = LocalAws(iam_mode=iam_mode)
         self.runner: GitlabCiLocalRunner | None = None
         self.gitlab: Any = None
         self.seed: Any = None

@@ -10,6 +10,8 @@ Report schema (`schema` = "sagemaker-gitlab-sandbox-report/1"), written to `.san
       "duration_s": 48.2,
       "data": {"source": "...", "rows": 4177, "synthetic": false},
       "project": {"name": "abalone", "id": "p-..."},
+      "iam": {"mode": "enforce" | "audit", "calls_per_role": {"<role ARN>": 12}, "admin_calls": 40,
+              "admin_actions": {"s3:PutObject": 3}, "denials": [{"principal", "action", "resource", "reason", "tolerated"}]},
       "stages": [
         {"name": "package", "title": "...", "result": "passed" | "failed" | "skipped",
          "duration_s": 3.1, "facts": {...stage-specific key facts...}, "error": null | "message"}
@@ -51,6 +53,9 @@ class Report:
     data: dict[str, Any] = field(default_factory=dict)
     project: dict[str, Any] = field(default_factory=dict)
     stages: list[Stage] = field(default_factory=list)
+    # IAM (sandbox.local_aws.iam_enforcement.CallLog.summary): mode, calls_per_role, admin_calls,
+    # admin_actions, denials [{principal, action, resource, reason, tolerated}].
+    iam: dict[str, Any] = field(default_factory=dict)
     _t0: float = field(default_factory=time.monotonic, repr=False)
 
     def finish(self) -> None:
@@ -85,5 +90,19 @@ def timeline(report: Report) -> str:
             lines.append(f"         {key}: {_fact_text(value)}")
         if stage.error:
             lines.append(f"         error: {stage.error}")
+    if report.iam:
+        iam = report.iam
+        per_role = iam.get("calls_per_role", {})
+        lines.append(
+            f"IAM ({iam.get('mode')}): {sum(per_role.values())} calls authorised for {len(per_role)} roles, "
+            f"{iam.get('admin_calls', 0)} admin calls, {len(iam.get('denials', []))} denials"
+        )
+        for role, count in per_role.items():
+            lines.append(f"         {role}: {count}")
+        for denial in iam.get("denials", [])[:20]:
+            mark = "refused, handled by the client:" if denial.get("tolerated") else "DENIED"
+            lines.append(
+                f"         {mark} {denial['principal']} {denial['action']} on {denial['resource']} ({denial['reason']})"
+            )
     lines.append(f"Result: {report.result.upper()} in {report.duration_s:.1f} s")
     return "\n".join(lines)

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import time
 import traceback
+from typing import Any
 
 from sandbox.lifecycle.context import Context, StageError
 from sandbox.lifecycle.stages import STAGES
 from sandbox.report import Report, Stage
 
 
+def _new_denials(ctx: Context, seen: list[int]) -> list[Any]:
+    """The IAM denials (iam_enforcement.Denial) since the last call; `seen` holds how many were seen."""
+    log = ctx.cloud.aws.iam_log
+    if log is None:
+        return []
+    denials = list(log.denials[seen[0] :])
+    seen[0] += len(denials)
+    return [d for d in denials if not d.tolerated]
+
+
 def run(ctx: Context, report: Report, until: str | None = None) -> None:
     failed = False
+    seen = [0]
     for name, title, function in STAGES:
         stage = Stage(name=name, title=title)
         report.stages.append(stage)
@@ -27,6 +39,11 @@ def run(ctx: Context, report: Report, until: str | None = None) -> None:
         except Exception as exc:  # an unexpected error still ends in the report, with its place
             stage.result, failed = "failed", True
             stage.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=4)}"
+        refused = _new_denials(ctx, seen)
+        if refused and stage.result == "passed" and ctx.cloud.aws.iam_log.mode == "enforce":
+            # A denial stops the run even when the code that got it carried on (issue 11).
+            stage.result, failed = "failed", True
+            stage.error = "IAM denied: " + "; ".join(d.text() for d in refused)
         stage.duration_s = round(time.monotonic() - started, 2)
         ctx.log(
             f"  {stage.result} in {stage.duration_s:.1f} s"

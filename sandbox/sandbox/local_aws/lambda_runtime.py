@@ -14,7 +14,7 @@ Added for the sandbox: AWS_ENDPOINT_URL points at the local AWS (as a runner's c
 process's network is the sandbox's: HTTPS goes through the emulated network edge (HTTPS_PROXY, SSL_CERT_FILE;
 see cfn_response_edge), which routes CloudFormation's response bucket host to the local cloud and refuses every
 other outside host; local endpoints (127.0.0.1) are reached directly.
-Not emulated: IAM enforcement, memory limits, layers, reserved concurrency, warm starts (every invocation is a
+Not emulated: memory limits, layers, reserved concurrency, warm starts (every invocation is a
 cold start), the arm64 architecture: compiled extension modules that the package ships for another
 architecture are removed so the host's installed (same-version, pinned) builds are imported instead.
 """

@@ -21,7 +21,7 @@ from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.pipeline_executor import Executor, execution_variables
 from sandbox.local_aws.pipeline_expressions import ExpressionError, parameter_values
 from sandbox.local_aws.pipeline_storage import Storage
-from sandbox.local_aws.state import SANDBOX_CREDENTIALS, LocalAwsState
+from sandbox.local_aws.state import LocalAwsState
 
 _PAGE_SIZE = 20
 
@@ -104,18 +104,26 @@ class Registry:
 def _run(state: LocalAwsState, backend: Any, pipeline: Any, execution: Any, workdir: Path) -> None:
     import boto3
 
+    from sandbox.local_aws.lambda_hooks import role_credentials
+
+    # The steps' work (processing, training, reading and writing S3) runs as the pipeline's role, as
+    # SageMaker runs it (https://docs.aws.amazon.com/sagemaker/latest/dg/build-and-manage-access.html).
+    credentials = role_credentials(
+        backend.account_id, backend.region_name, str(pipeline.role_arn), f"pipeline-{pipeline.pipeline_name}"
+    )
     s3 = boto3.client(
         "s3",
         endpoint_url=state.endpoint_url,
         region_name=backend.region_name,
-        aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        aws_access_key_id=credentials["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=credentials["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=credentials["AWS_SESSION_TOKEN"],
     )
     aws_env = {
         "AWS_ENDPOINT_URL": state.endpoint_url,
         "AWS_REGION": backend.region_name,
         "AWS_DEFAULT_REGION": backend.region_name,
-        **SANDBOX_CREDENTIALS,
+        **credentials,
     }
     executor = Executor(
         definition=json.loads(execution.pipeline_definition_for_execution),

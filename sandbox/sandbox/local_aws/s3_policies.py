@@ -30,6 +30,7 @@ import re
 import threading
 from typing import Any
 
+from sandbox.local_aws.iam_policy import wildcard
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
 
@@ -55,10 +56,7 @@ _request = threading.local()
 
 
 def _matches(pattern: str, value: str, wildcards: bool) -> bool:
-    if not wildcards:
-        return pattern == value
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value) is not None
+    return wildcard(pattern, value) if wildcards else pattern == value
 
 
 def condition_holds(condition: dict[str, Any], principal_arn: str | None = None) -> bool:

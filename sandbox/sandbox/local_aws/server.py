@@ -21,6 +21,8 @@ from sandbox.local_aws import (
     cfn_resources,
     cfn_updates,
     eventbridge_targets,
+    iam_cfn,
+    iam_enforcement,
     lambda_hooks,
     model_registry_events,
     pipeline_hooks,
@@ -40,8 +42,9 @@ REGION = "us-east-1"
 class LocalAws:
     """moto server + extensions; a context manager that leaves nothing running."""
 
-    def __init__(self, region: str = REGION) -> None:
+    def __init__(self, region: str = REGION, iam_mode: str = "audit") -> None:
         self.region = region
+        self.iam_mode = iam_mode
         self._server: Any = None
         self._patches = Patches()
         self.state: LocalAwsState | None = None
@@ -50,6 +53,12 @@ class LocalAws:
     def endpoint_url(self) -> str:
         assert self.state is not None, "LocalAws is not started"
         return self.state.endpoint_url
+
+    @property
+    def iam_log(self) -> Any:
+        """The IAM call log (iam_enforcement.CallLog) of the running local AWS."""
+        assert self.state is not None, "LocalAws is not started"
+        return self.state.iam
 
     def client_env(self) -> dict[str, str]:
         """Environment that points AWS CLI / boto3 / SageMaker SDK at this local AWS."""
@@ -60,15 +69,23 @@ class LocalAws:
             **SANDBOX_CREDENTIALS,
         }
 
-    def client(self, service: str) -> Any:
+    def client(
+        self, service: str, credentials: dict[str, str] | None = None, region: str | None = None
+    ) -> Any:
+        """A boto3 client of the local AWS: the admin's, or a role session's (STS `Credentials`)."""
         import boto3
 
+        keys = credentials or {
+            "AccessKeyId": SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            "SecretAccessKey": SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        }
         return boto3.client(
             service,  # type: ignore[call-overload]
             endpoint_url=self.endpoint_url,
-            region_name=self.region,
-            aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=region or self.region,
+            aws_access_key_id=keys["AccessKeyId"],
+            aws_secret_access_key=keys["SecretAccessKey"],
+            aws_session_token=keys.get("SessionToken"),
         )
 
     def start(self) -> Self:
@@ -83,7 +100,9 @@ class LocalAws:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._server.start()
         host, port = self._server.get_host_and_port()
-        self.state = LocalAwsState(endpoint_url=f"http://{host}:{port}", region=self.region)
+        self.state = LocalAwsState(
+            endpoint_url=f"http://{host}:{port}", region=self.region, iam_mode=self.iam_mode
+        )
         # moto's backends are process-global: start from an empty cloud.
         requests.post(f"{self.state.endpoint_url}/moto-api/reset", timeout=30).raise_for_status()
         for extension in (
@@ -101,6 +120,8 @@ class LocalAws:
             cfn_resources,
             cfn_updates,
             sts_web_identity,
+            iam_enforcement,
+            iam_cfn,
         ):
             extension.install(self._patches, self.state)
         return self

@@ -61,6 +61,10 @@ class LocalAwsState:
     # Tracebacks of unexpected errors inside moto's handlers (aws_errors answers InternalFailure).
     internal_errors: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], Any]] = field(default_factory=list)
+    # IAM: "enforce" refuses what the caller's policies do not allow, "audit" only records it; the call log
+    # (iam_enforcement.CallLog) is set when the extension is installed.
+    iam_mode: str = "audit"
+    iam: Any = None
     lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
     stopping: threading.Event = field(default_factory=threading.Event)
