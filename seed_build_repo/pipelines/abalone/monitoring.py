@@ -70,20 +70,28 @@ def baseline_steps(
         QualityCheckStep,
     )
 
-    data_quality = QualityCheckStep(
-        name=DATA_QUALITY_STEP,
-        quality_check_config=DataQualityCheckConfig(
+    def step(name: str, check_config: Any, job: str) -> Any:
+        # skip_check + register_new_baseline: the documented first baseline of a model (see the module doc).
+        return QualityCheckStep(
+            name=name,
+            quality_check_config=check_config,
+            check_job_config=_check_job_config(role_arn, instance_type, f"{base_job_prefix}-{job}", session),
+            skip_check=True,
+            register_new_baseline=True,
+        )
+
+    data_quality = step(
+        DATA_QUALITY_STEP,
+        DataQualityCheckConfig(
             baseline_dataset=baseline_dataset,
             dataset_format=DatasetFormat.csv(header=False),
             output_s3_uri=output_s3_uri("data-quality"),
         ),
-        check_job_config=_check_job_config(role_arn, instance_type, f"{base_job_prefix}-data-baseline", session),
-        skip_check=True,
-        register_new_baseline=True,
+        "data-baseline",
     )
-    model_quality = QualityCheckStep(
-        name=MODEL_QUALITY_STEP,
-        quality_check_config=ModelQualityCheckConfig(
+    model_quality = step(
+        MODEL_QUALITY_STEP,
+        ModelQualityCheckConfig(
             baseline_dataset=predictions_dataset,
             dataset_format=DatasetFormat.csv(header=True),
             output_s3_uri=output_s3_uri("model-quality"),
@@ -91,9 +99,7 @@ def baseline_steps(
             inference_attribute=evaluate_script.PREDICTION_COLUMN,
             ground_truth_attribute=evaluate_script.LABEL_COLUMN,
         ),
-        check_job_config=_check_job_config(role_arn, instance_type, f"{base_job_prefix}-model-baseline", session),
-        skip_check=True,
-        register_new_baseline=True,
+        "model-baseline",
     )
 
     def source(step: Any, prop: str) -> Any:

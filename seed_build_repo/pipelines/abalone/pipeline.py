@@ -47,6 +47,43 @@ DEFAULT_MSE_THRESHOLD = 6.0
 DEFAULT_APPROVAL_STATUS = "PendingManualApproval"
 
 
+def _s3_input(name: str, s3_uri: Any, local_path: str) -> Any:
+    """A processing input: the S3 prefix copied into ``local_path`` before the script starts."""
+    from sagemaker.core.shapes import ProcessingInput, ProcessingS3Input
+
+    return ProcessingInput(
+        input_name=name,
+        s3_input=ProcessingS3Input(s3_uri=s3_uri, local_path=local_path, s3_data_type="S3Prefix", s3_input_mode="File"),
+    )
+
+
+def _s3_output(name: str, local_path: str, s3_uri: Any) -> Any:
+    """A processing output: ``local_path`` uploaded to ``s3_uri`` when the job ends."""
+    from sagemaker.core.shapes import ProcessingOutput, ProcessingS3Output
+
+    return ProcessingOutput(
+        output_name=name,
+        s3_output=ProcessingS3Output(s3_uri=s3_uri, local_path=local_path, s3_upload_mode="EndOfJob"),
+    )
+
+
+def _script_processor(
+    config: PipelineConfig, session: Any, image_uri: str, instance_type: Any, instance_count: Any, job: str
+) -> Any:
+    """A processor running one of this package's scripts with ``python3`` in ``image_uri``."""
+    from sagemaker.core.processing import ScriptProcessor
+
+    return ScriptProcessor(
+        image_uri=image_uri,
+        command=["python3"],
+        role=config.role_arn,
+        instance_type=instance_type,
+        instance_count=instance_count,
+        base_job_name=f"{config.base_job_prefix}-{job}",
+        sagemaker_session=session,
+    )
+
+
 def _output_uri(step: Any, name: str) -> Any:
     """Where a processing step's output ``name`` went (a property reference, resolved at run time)."""
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
@@ -56,8 +93,6 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
     """The pipeline for ``config`` (a ``sagemaker.mlops.workflow.pipeline.Pipeline``)."""
     # The SDK is imported here so that importing this module (e.g. for its constants) is cheap.
     from sagemaker.core import image_uris
-    from sagemaker.core.processing import ScriptProcessor
-    from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output
     from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
     from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
     from sagemaker.core.workflow.functions import Join, JsonGet
@@ -108,51 +143,16 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
 
     # ---- 1. preprocess ------------------------------------------------------------------------
     split_paths = {name: f"{PROCESSING_ROOT}/{name}" for name in SPLIT_NAMES}
-    preprocessor = ScriptProcessor(
-        image_uri=sklearn_image,
-        command=["python3"],
-        role=config.role_arn,
-        instance_type=processing_instance_type,
-        instance_count=processing_instance_count,
-        base_job_name=f"{config.base_job_prefix}-preprocess",
-        sagemaker_session=session,
+    preprocessor = _script_processor(
+        config, session, sklearn_image, processing_instance_type, processing_instance_count, "preprocess"
     )
     step_preprocess = ProcessingStep(
         name="Preprocess",
         step_args=preprocessor.run(
             code=os.path.join(HERE, "preprocess.py"),
-            inputs=[
-                ProcessingInput(
-                    input_name="raw",
-                    s3_input=ProcessingS3Input(
-                        s3_uri=input_data_url,
-                        local_path=RAW_DATA_PATH,
-                        s3_data_type="S3Prefix",
-                        s3_input_mode="File",
-                    ),
-                )
-            ],
-            outputs=[
-                ProcessingOutput(
-                    output_name=name,
-                    s3_output=ProcessingS3Output(
-                        s3_uri=s3_path(config, "data", name),
-                        local_path=split_paths[name],
-                        s3_upload_mode="EndOfJob",
-                    ),
-                )
-                for name in SPLIT_NAMES
-            ]
-            + [
-                ProcessingOutput(
-                    output_name="baseline",
-                    s3_output=ProcessingS3Output(
-                        s3_uri=s3_path(config, "data", "baseline"),
-                        local_path=BASELINE_PATH,
-                        s3_upload_mode="EndOfJob",
-                    ),
-                )
-            ],
+            inputs=[_s3_input("raw", input_data_url, RAW_DATA_PATH)],
+            outputs=[_s3_output(name, split_paths[name], s3_path(config, "data", name)) for name in SPLIT_NAMES]
+            + [_s3_output("baseline", BASELINE_PATH, s3_path(config, "data", "baseline"))],
             arguments=[
                 "--input-dir",
                 RAW_DATA_PATH,
@@ -205,50 +205,15 @@ def get_pipeline(config: PipelineConfig, session: Any = None) -> Any:
     evaluation_report = PropertyFile(
         name="EvaluationReport", output_name="evaluation", path=evaluate_script.REPORT_NAME
     )
-    evaluator = ScriptProcessor(
-        image_uri=xgboost_image,
-        command=["python3"],
-        role=config.role_arn,
-        instance_type=processing_instance_type,
-        instance_count=1,
-        base_job_name=f"{config.base_job_prefix}-evaluate",
-        sagemaker_session=session,
-    )
+    evaluator = _script_processor(config, session, xgboost_image, processing_instance_type, 1, "evaluate")
     step_evaluate = ProcessingStep(
         name="Evaluate",
         step_args=evaluator.run(
             code=os.path.join(HERE, "evaluate.py"),
-            inputs=[
-                ProcessingInput(
-                    input_name="model",
-                    s3_input=ProcessingS3Input(
-                        s3_uri=model_data, local_path=MODEL_PATH, s3_data_type="S3Prefix", s3_input_mode="File"
-                    ),
-                ),
-                ProcessingInput(
-                    input_name="test",
-                    s3_input=ProcessingS3Input(
-                        s3_uri=split_uri("test"), local_path=TEST_PATH, s3_data_type="S3Prefix", s3_input_mode="File"
-                    ),
-                ),
-            ],
+            inputs=[_s3_input("model", model_data, MODEL_PATH), _s3_input("test", split_uri("test"), TEST_PATH)],
             outputs=[
-                ProcessingOutput(
-                    output_name="evaluation",
-                    s3_output=ProcessingS3Output(
-                        s3_uri=s3_path(config, "evaluation"),
-                        local_path=EVALUATION_PATH,
-                        s3_upload_mode="EndOfJob",
-                    ),
-                ),
-                ProcessingOutput(
-                    output_name="predictions",
-                    s3_output=ProcessingS3Output(
-                        s3_uri=s3_path(config, "predictions"),
-                        local_path=PREDICTIONS_PATH,
-                        s3_upload_mode="EndOfJob",
-                    ),
-                ),
+                _s3_output("evaluation", EVALUATION_PATH, s3_path(config, "evaluation")),
+                _s3_output("predictions", PREDICTIONS_PATH, s3_path(config, "predictions")),
             ],
             arguments=[
                 "--model-dir",
