@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
+
+import pytest
 
 BUCKET = "art"
 IMAGE = "156813124566.dkr.ecr.us-east-1.amazonaws.com/sagemaker-model-monitor-analyzer"
@@ -88,26 +89,21 @@ def _definition(**data_fields: Any) -> dict[str, Any]:
     return {"Version": "2020-12-01", "Parameters": [], "Steps": [data, model, register]}
 
 
-def _run(local_aws: Any, definition: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    s3 = local_aws.client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="features/baseline.csv", Body=FEATURES)
-    s3.put_object(Bucket=BUCKET, Key="predictions/predictions.csv", Body=PREDICTIONS)
-    sm = local_aws.client("sagemaker")
-    sm.create_model_package_group(ModelPackageGroupName="p-1")
-    sm.create_pipeline(
-        PipelineName="p-1",
-        PipelineDefinition=json.dumps(definition),
-        RoleArn="arn:aws:iam::123456789012:role/r",
-    )
-    arn = sm.start_pipeline_execution(PipelineName="p-1")["PipelineExecutionArn"]
-    for _ in range(600):  # polling the API as a client does; the execution runs in a thread
-        execution = sm.describe_pipeline_execution(PipelineExecutionArn=arn)
-        if execution["PipelineExecutionStatus"] != "Executing":
-            break
-        time.sleep(0.1)
-    steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
-    return execution, steps
+@pytest.fixture
+def run(local_aws: Any, pipeline_helpers: tuple[Any, Any]) -> Any:
+    """Runs a definition as pipeline p-1 over the two datasets: (execution, steps)."""
+    create_pipeline, finished_execution = pipeline_helpers
+    objects = {"features/baseline.csv": FEATURES, "predictions/predictions.csv": PREDICTIONS}
+
+    def _run(definition: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        sm = create_pipeline(local_aws, definition, BUCKET, objects)
+        execution = finished_execution(
+            sm, sm.start_pipeline_execution(PipelineName="p-1")["PipelineExecutionArn"]
+        )
+        steps = sm.list_pipeline_execution_steps(PipelineExecutionArn=execution["PipelineExecutionArn"])
+        return execution, steps["PipelineExecutionSteps"]
+
+    return _run
 
 
 def _read(local_aws: Any, uri: str) -> Any:
@@ -115,8 +111,8 @@ def _read(local_aws: Any, uri: str) -> Any:
     return json.loads(local_aws.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
-def test_baselines_are_written_and_registered_with_the_package(local_aws: Any) -> None:
-    execution, steps = _run(local_aws, _definition())
+def test_baselines_are_written_and_registered_with_the_package(local_aws: Any, run: Any) -> None:
+    execution, steps = run(_definition())
     assert execution["PipelineExecutionStatus"] == "Succeeded", steps
     by_name = {s["StepName"]: s for s in steps}
     execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
@@ -148,26 +144,26 @@ def test_baselines_are_written_and_registered_with_the_package(local_aws: Any) -
     assert model_stats["regression_metrics"]["mae"]["value"] == 0.25  # one prediction off by 1 in 4
 
 
-def test_a_drift_check_inside_the_pipeline_is_refused_not_skipped(local_aws: Any) -> None:
-    execution, steps = _run(local_aws, _definition(SkipCheck=False))
+def test_a_drift_check_inside_the_pipeline_is_refused_not_skipped(run: Any) -> None:
+    execution, steps = run(_definition(SkipCheck=False))
     assert execution["PipelineExecutionStatus"] == "Failed"
     failed = next(s for s in steps if s["StepName"] == "DataBaseline")
     assert "SkipCheck false" in failed["FailureReason"]
 
 
-def test_a_missing_dataset_fails_the_baselining_job(local_aws: Any) -> None:
+def test_a_missing_dataset_fails_the_baselining_job(run: Any) -> None:
     definition = _definition()
     definition["Steps"][0]["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] = f"s3://{BUCKET}/nothing/"
-    execution, steps = _run(local_aws, definition)
+    execution, steps = run(definition)
     assert execution["PipelineExecutionStatus"] == "Failed"
     failed = next(s for s in steps if s["StepName"] == "DataBaseline")
     assert "no S3 objects found" in failed["FailureReason"]
 
 
-def test_a_ground_truth_attribute_not_in_the_dataset_fails_with_the_columns_named(local_aws: Any) -> None:
+def test_a_ground_truth_attribute_not_in_the_dataset_fails_with_the_columns_named(run: Any) -> None:
     definition = _definition()
     definition["Steps"][1]["Arguments"]["Environment"]["ground_truth_attribute"] = "rings"
-    execution, steps = _run(local_aws, definition)
+    execution, steps = run(definition)
     assert execution["PipelineExecutionStatus"] == "Failed"
     failed = next(s for s in steps if s["StepName"] == "ModelBaseline")
     assert failed["FailureReason"].startswith("AlgorithmError: column 'rings' is not in the dataset")

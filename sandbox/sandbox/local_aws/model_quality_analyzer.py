@@ -103,20 +103,12 @@ def statistics(
     return {"version": 0.0, "dataset": {"item_count": len(truth)}, "regression_metrics": metrics}
 
 
-def suggest_baseline(
-    frame: pd.DataFrame,
-    *,
-    inference_attribute: str,
-    ground_truth_attribute: str,
-    problem_type: str = "Regression",
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(statistics.json, constraints.json): the baseline's metrics become the thresholds."""
-    stats = statistics(
-        frame,
-        inference_attribute=inference_attribute,
-        ground_truth_attribute=ground_truth_attribute,
-        problem_type=problem_type,
-    )
+def suggest_baseline(frame: pd.DataFrame, **attributes: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(statistics.json, constraints.json): the baseline's metrics become the thresholds.
+
+    ``attributes`` are those of ``statistics``: inference_attribute, ground_truth_attribute, problem_type.
+    """
+    stats = statistics(frame, **attributes)
     constraints = {
         name: {"threshold": entry["value"], "comparison_operator": _OPERATORS[name]}
         for name, entry in stats["regression_metrics"].items()
@@ -135,20 +127,13 @@ def _violated(value: float, threshold: float, operator: str) -> bool:
 
 
 def check(
-    frame: pd.DataFrame,
-    baseline_constraints: dict[str, Any],
-    *,
-    inference_attribute: str,
-    ground_truth_attribute: str,
-    problem_type: str = "Regression",
+    frame: pd.DataFrame, baseline_constraints: dict[str, Any], **attributes: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(statistics.json, constraint_violations.json) of merged predictions and labels against the constraints."""
-    stats = statistics(
-        frame,
-        inference_attribute=inference_attribute,
-        ground_truth_attribute=ground_truth_attribute,
-        problem_type=problem_type,
-    )
+    """(statistics.json, constraint_violations.json) of merged predictions and labels against the constraints.
+
+    ``attributes`` are those of ``statistics``: inference_attribute, ground_truth_attribute, problem_type.
+    """
+    stats = statistics(frame, **attributes)
     violations = []
     for name, rule in baseline_constraints.get("regression_constraints", {}).items():
         entry = stats["regression_metrics"].get(name)

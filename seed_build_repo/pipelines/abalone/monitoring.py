@@ -80,21 +80,20 @@ def baseline_steps(
             register_new_baseline=True,
         )
 
+    def dataset(uri: Any, header: bool, name: str) -> dict[str, Any]:
+        return {
+            "baseline_dataset": uri,
+            "dataset_format": DatasetFormat.csv(header=header),
+            "output_s3_uri": output_s3_uri(name),
+        }
+
     data_quality = step(
-        DATA_QUALITY_STEP,
-        DataQualityCheckConfig(
-            baseline_dataset=baseline_dataset,
-            dataset_format=DatasetFormat.csv(header=False),
-            output_s3_uri=output_s3_uri("data-quality"),
-        ),
-        "data-baseline",
+        DATA_QUALITY_STEP, DataQualityCheckConfig(**dataset(baseline_dataset, False, "data-quality")), "data-baseline"
     )
     model_quality = step(
         MODEL_QUALITY_STEP,
         ModelQualityCheckConfig(
-            baseline_dataset=predictions_dataset,
-            dataset_format=DatasetFormat.csv(header=True),
-            output_s3_uri=output_s3_uri("model-quality"),
+            **dataset(predictions_dataset, True, "model-quality"),
             problem_type="Regression",
             inference_attribute=evaluate_script.PREDICTION_COLUMN,
             ground_truth_attribute=evaluate_script.LABEL_COLUMN,
