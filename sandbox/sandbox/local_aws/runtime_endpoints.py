@@ -142,7 +142,11 @@ def predict(backend: Any, target: Target, endpoint_name: str, body: str) -> str:
             booster = xgboost_container.load_booster(data)
             with _CACHE_LOCK:
                 _CACHE[(url, etag)] = booster
-        return xgboost_container.predict_csv(booster, body)
+        predictions = xgboost_container.predict_csv(booster, body)
+        refused = xgboost_container.selectable_output_failure(booster, target.environment)
+        if refused is not None:
+            raise refused
+        return predictions
     except xgboost_container.ContainerError as exc:
         raise EndpointError(424, "ModelError", str(exc), exc.status) from exc
 

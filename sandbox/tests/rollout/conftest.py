@@ -16,11 +16,13 @@ from sandbox.local_aws.server import LocalAws
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 
 
-def model_tar(slope: float) -> bytes:
+def model_tar(slope: float, objective: str = "reg:squarederror") -> bytes:
     """model.tar.gz of a one-feature booster predicting about `slope * x` (x in [0, 1])."""
     rng = np.random.default_rng(0)
     x = rng.uniform(0, 1, size=(200, 1))
-    booster = xgb.train({"verbosity": 0, "nthread": 1}, xgb.DMatrix(x, label=slope * x[:, 0]), 20)
+    booster = xgb.train(
+        {"verbosity": 0, "nthread": 1, "objective": objective}, xgb.DMatrix(x, label=slope * x[:, 0]), 20
+    )
     raw = booster.save_raw(raw_format="json")
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -28,6 +30,12 @@ def model_tar(slope: float) -> bytes:
         info.size = len(raw)
         archive.addfile(info, io.BytesIO(bytes(raw)))
     return buffer.getvalue()
+
+
+@pytest.fixture
+def trained_model() -> Callable[..., bytes]:
+    """model_tar, for tests that upload a model themselves."""
+    return model_tar
 
 
 @pytest.fixture
