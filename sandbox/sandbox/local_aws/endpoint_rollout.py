@@ -53,6 +53,7 @@ class Rollout:
     requests: int = 0
     phases: list[str] = field(default_factory=list)
     outcome: str | None = None
+    thread: threading.Thread | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def route(self) -> str:
@@ -223,10 +224,11 @@ def start(
         ],
     }
     _ROLLOUTS[name] = rollout
+
     def drive() -> None:
         rollout.outcome = run(rollout, state)
 
-    state.background(f"update-endpoint-{name}", drive)
+    rollout.thread = state.background(f"update-endpoint-{name}", drive)
     return rollout
 
 

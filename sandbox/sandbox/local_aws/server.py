@@ -16,6 +16,7 @@ from typing import Any, Self
 from sandbox.local_aws import (
     aws_errors,
     cfn_custom_resources,
+    cfn_endpoint_updates,
     cfn_fixes,
     cfn_parameters,
     cfn_resources,
@@ -106,6 +107,7 @@ class LocalAws:
             cfn_parameters,
             cfn_resources,
             cfn_updates,
+            cfn_endpoint_updates,
             sts_web_identity,
         ):
             extension.install(self._patches, self.state)

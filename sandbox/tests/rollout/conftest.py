@@ -54,12 +54,22 @@ def make_config(local_aws: LocalAws, sagemaker: Any) -> Callable[..., str]:
     s3 = local_aws.client("s3")
     s3.create_bucket(Bucket="models")
 
-    def make(name: str, slope: float = 1.0, data: bytes | None = None, **variant: Any) -> str:
+    def make(
+        name: str,
+        slope: float = 1.0,
+        data: bytes | None = None,
+        environment: dict[str, str] | None = None,
+        **variant: Any,
+    ) -> str:
         s3.put_object(Bucket="models", Key=f"{name}/model.tar.gz", Body=data or model_tar(slope))
         sagemaker.create_model(
             ModelName=f"{name}-model",
             ExecutionRoleArn=ROLE,
-            PrimaryContainer={"Image": "xgboost", "ModelDataUrl": f"s3://models/{name}/model.tar.gz"},
+            PrimaryContainer={
+                "Image": "xgboost",
+                "ModelDataUrl": f"s3://models/{name}/model.tar.gz",
+                "Environment": environment or {},
+            },
         )
         sagemaker.create_endpoint_config(
             EndpointConfigName=name,

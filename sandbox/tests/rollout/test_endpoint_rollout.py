@@ -6,6 +6,7 @@ The waits are AWS seconds compressed by sandbox_clock.FACTOR; these tests raise 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -184,3 +185,91 @@ def test_update_validation(local_aws, sagemaker, make_config):
             EndpointName="ep", EndpointConfigName="green", DeploymentConfig=canary(["missing"])
         )
     assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointStatus"] == "InService"
+
+
+TEMPLATE = """
+Parameters:
+  Config: {Type: String}
+Resources:
+  Endpoint:
+    Type: AWS::SageMaker::Endpoint
+    Properties:
+      EndpointName: ep
+      EndpointConfigName: !Ref Config
+      DeploymentConfig:
+        BlueGreenUpdatePolicy:
+          TrafficRoutingConfiguration:
+            Type: CANARY
+            CanarySize: {Type: CAPACITY_PERCENT, Value: 25}
+            WaitIntervalInSeconds: 600
+          MaximumExecutionTimeoutInSeconds: 3600
+        AutoRollbackConfiguration:
+          Alarms: [{AlarmName: ep-5xx}]
+"""
+
+
+def _wait_stack(cloudformation: Any, runtime: Any) -> str:
+    pace = threading.Event()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        status = str(cloudformation.describe_stacks(StackName="s")["Stacks"][0]["StackStatus"])
+        if not status.endswith("IN_PROGRESS"):
+            return status
+        with contextlib.suppress(runtime.exceptions.ModelError):
+            runtime.invoke_endpoint(EndpointName="ep", ContentType="text/csv", Body="0.5")
+        pace.wait(0.02)
+    raise AssertionError("stack update did not finish")
+
+
+def test_cloudformation_update_rolls_back_with_the_endpoint(
+    local_aws, sagemaker, runtime, make_config, trained_model
+):
+    cloudwatch = local_aws.client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="ep-5xx",
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=DIMS,
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+    make_config("blue", slope=1.0)
+    make_config("green", slope=3.0)
+    make_config(
+        "broken",
+        data=trained_model(1.0, objective="count:poisson"),
+        environment={"SAGEMAKER_INFERENCE_OUTPUT": "predicted_score"},
+    )
+    cloudformation = local_aws.client("cloudformation")
+
+    def params(config: str) -> list[dict[str, str]]:
+        return [{"ParameterKey": "Config", "ParameterValue": config}]
+
+    cloudformation.create_stack(StackName="s", TemplateBody=TEMPLATE, Parameters=params("blue"))
+    assert _wait_stack(cloudformation, runtime) == "CREATE_COMPLETE"
+    cloudformation.update_stack(StackName="s", TemplateBody=TEMPLATE, Parameters=params("green"))
+    assert _wait_stack(cloudformation, runtime) == "UPDATE_COMPLETE"
+    assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "green"
+
+    cloudformation.update_stack(StackName="s", TemplateBody=TEMPLATE, Parameters=params("broken"))
+    assert _wait_stack(cloudformation, runtime) == "UPDATE_ROLLBACK_COMPLETE"
+    described = sagemaker.describe_endpoint(EndpointName="ep")
+    assert described["EndpointConfigName"] == "green"
+    assert "ep-5xx" in described["FailureReason"]
+    events = cloudformation.describe_stack_events(StackName="s")["StackEvents"]
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in events
+        if e["ResourceStatus"] == "UPDATE_ROLLBACK_IN_PROGRESS"
+    ]
+    assert any("ep-5xx" in r for r in reasons)
+    stack = cloudformation.describe_stacks(StackName="s")["Stacks"][0]
+    assert stack["Parameters"] == [{"ParameterKey": "Config", "ParameterValue": "green"}]
+    served = float(
+        runtime.invoke_endpoint(EndpointName="ep", ContentType="text/csv", Body="0.5")["Body"].read()
+    )
+    assert served > 1.0  # green (about 1.5) still serves
