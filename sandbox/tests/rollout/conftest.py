@@ -86,3 +86,27 @@ def make_config(local_aws: LocalAws, sagemaker: Any) -> Callable[..., str]:
         return name
 
     return make
+
+
+ERROR_ALARM = "ep-5xx"
+
+
+@pytest.fixture
+def error_alarm(local_aws: LocalAws) -> str:
+    """An alarm on endpoint ep's Invocation5XXErrors (Sum > 0 over 60 s), as a rollout guardrail would be."""
+    local_aws.client("cloudwatch").put_metric_alarm(
+        AlarmName=ERROR_ALARM,
+        Namespace="AWS/SageMaker",
+        MetricName="Invocation5XXErrors",
+        Dimensions=[
+            {"Name": "EndpointName", "Value": "ep"},
+            {"Name": "VariantName", "Value": "AllTraffic"},
+        ],
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=0,
+        ComparisonOperator="GreaterThanThreshold",
+        TreatMissingData="notBreaching",
+    )
+    return ERROR_ALARM

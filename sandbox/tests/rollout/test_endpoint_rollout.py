@@ -15,8 +15,6 @@ import pytest
 
 from sandbox.local_aws import endpoint_rollout, sandbox_clock
 
-DIMS = [{"Name": "EndpointName", "Value": "ep"}, {"Name": "VariantName", "Value": "AllTraffic"}]
-
 
 def canary(alarms: list[str]) -> dict[str, Any]:
     config: dict[str, Any] = {
@@ -112,21 +110,8 @@ def test_a_good_canary_completes(local_aws, sagemaker, runtime, make_config):
 
 
 def test_a_broken_canary_rolls_back_on_the_error_alarm(
-    local_aws, sagemaker, runtime, make_config, trained_model
+    local_aws, sagemaker, runtime, make_config, trained_model, error_alarm
 ):
-    cloudwatch = local_aws.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="ep-5xx",
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Dimensions=DIMS,
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
-        TreatMissingData="notBreaching",
-    )
     sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName=make_config("blue", slope=1.0))
     # The data scientist's bug: a Poisson model with selectable output, which the container cannot select.
     local_aws.client("s3").put_object(
@@ -222,21 +207,8 @@ def _wait_stack(cloudformation: Any, runtime: Any) -> str:
 
 
 def test_cloudformation_update_rolls_back_with_the_endpoint(
-    local_aws, sagemaker, runtime, make_config, trained_model
+    local_aws, sagemaker, runtime, make_config, trained_model, error_alarm
 ):
-    cloudwatch = local_aws.client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="ep-5xx",
-        Namespace="AWS/SageMaker",
-        MetricName="Invocation5XXErrors",
-        Dimensions=DIMS,
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
-        TreatMissingData="notBreaching",
-    )
     make_config("blue", slope=1.0)
     make_config("green", slope=3.0)
     make_config(
