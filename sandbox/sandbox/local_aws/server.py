@@ -31,6 +31,7 @@ from sandbox.local_aws import (
     runtime_endpoints,
     s3_policies,
     sagemaker_code_repositories,
+    serverless_config,
     sts_web_identity,
 )
 from sandbox.local_aws.patching import Patches
@@ -108,6 +109,7 @@ class LocalAws:
             cfn_resources,
             cfn_updates,
             cfn_endpoint_updates,
+            serverless_config,
             sts_web_identity,
         ):
             extension.install(self._patches, self.state)
