@@ -35,7 +35,14 @@ _NOT_BOOSTER_PARAMS = {"num_round", "early_stopping_rounds", "csv_weights"}
 
 
 class ContainerError(Exception):
-    """A failure the real container would report (the training job's FailureReason, a ModelError)."""
+    """A failure the real container would report (the training job's FailureReason, a ModelError).
+
+    `status`: the HTTP status the serving container answers for it (400 for a payload it cannot parse).
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 PROGRAM_VARIABLE = "SAGEMAKER_PROGRAM"
@@ -61,6 +68,43 @@ def script_mode_failure(environment: dict[str, str]) -> str | None:
         + f"). Remove {PROGRAM_VARIABLE} (and SAGEMAKER_SUBMIT_DIRECTORY) from the container's Environment "
         "to serve the model in algorithm mode."
     )
+
+
+OUTPUT_VARIABLE = "SAGEMAKER_INFERENCE_OUTPUT"
+# serve_utils.VALID_OBJECTIVES: the objectives selectable inference output knows.
+SELECTABLE_OBJECTIVES = {
+    "reg:squarederror",
+    "reg:logistic",
+    "reg:gamma",
+    "reg:absoluteerror",
+    "reg:tweedie",
+    "binary:logistic",
+    "binary:logitraw",
+    "binary:hinge",
+    "multi:softmax",
+    "multi:softprob",
+}
+
+
+def selectable_output_failure(booster: Any, environment: dict[str, str]) -> ContainerError | None:
+    """The 500 the container answers every /invocations with when SAGEMAKER_INFERENCE_OUTPUT cannot work.
+
+    serve.py `invocations()` (at cb8df91): with the variable set, `_handle_selectable_inference_response` runs
+    `serve_utils.get_selected_predictions`, which raises "Objective `X` unsupported for selectable inference
+    predictions." for an objective outside VALID_OBJECTIVES, answered as 500 - while `/ping` (which only
+    loads the model) passes. For a supported objective the selected-keys encoding is not emulated: refused
+    with a "Sandbox:" 500 rather than answered in a shape the real container might not produce.
+    """
+    if OUTPUT_VARIABLE not in environment:
+        return None
+    import json
+
+    objective = json.loads(booster.save_config())["learner"]["objective"]["name"]
+    if objective not in SELECTABLE_OBJECTIVES:
+        return ContainerError(
+            f"Objective `{objective}` unsupported for selectable inference predictions.", 500
+        )
+    return ContainerError(f"Sandbox: {OUTPUT_VARIABLE} (selectable inference output) is not emulated", 500)
 
 
 def warm_up() -> None:
