@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-from deployer import registry, settings, superseded
+from deployer import registry, rollout, settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
 from deployer.rollout_config import rollout_parameters
@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "data capture "
             + (f"on ({config.data_capture.sampling_percentage}%)" if config.data_capture.enabled else "off")
         )
+        print(f"  rollout       : {rollout.plan_line(config.rollout)}")
         result = deploy_stack(
             boto3.client("cloudformation"),
             request,

@@ -14,6 +14,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from deployer.rollout_config import RolloutSettings
+
+
+def plan_line(rollout: RolloutSettings) -> str:
+    """The planned phases of an update, e.g. ``canary 10% -> wait 300 s -> all -> baking 300 s``."""
+    if rollout.type == "CANARY":
+        shift = f"canary {rollout.step_percent}% -> wait {rollout.wait_seconds} s -> all"
+    elif rollout.type == "LINEAR":
+        shift = f"steps of {rollout.step_percent}%, {rollout.wait_seconds} s apart -> all"
+    else:
+        shift = "all at once"
+    return f"{shift} -> baking {rollout.baking_seconds} s (an update only; a first deployment creates)"
+
 
 def phase(endpoint: Mapping[str, Any]) -> str:
     """One line for the job log, e.g. ``new fleet: ActivatingTraffic, 10% of traffic`` or ``rolling back``."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
-from deployer.rollout import alarms_in_alarm, phase, rollback_message
+from deployer.rollout import alarms_in_alarm, phase, plan_line, rollback_message
+from deployer.rollout_config import DEFAULT_ROLLOUT
 
 
 def canary(status: str, new_weight: float) -> dict[str, Any]:
@@ -52,3 +54,11 @@ def test_rollback_message_names_alarms_and_both_packages() -> None:
     assert "Alarm(s): sagemaker-gitlab-p-abc-prod-5xx-errors." in message
     assert "Package arn:pkg/3 does not serve; arn:pkg/2 still serves all traffic" in message
     assert "Failure reason: Alarm went off" in message
+
+
+def test_plan_lines_per_type() -> None:
+    canary_plan = dataclasses.replace(DEFAULT_ROLLOUT, type="CANARY", step_percent=10, wait_seconds=300)
+    assert plan_line(canary_plan).startswith("canary 10% -> wait 300 s -> all -> baking 300 s")
+    linear = dataclasses.replace(DEFAULT_ROLLOUT, type="LINEAR", step_percent=25, wait_seconds=60)
+    assert plan_line(linear).startswith("steps of 25%, 60 s apart -> all -> baking 300 s")
+    assert plan_line(DEFAULT_ROLLOUT).startswith("all at once -> baking 300 s")
