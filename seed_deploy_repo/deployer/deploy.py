@@ -18,9 +18,10 @@ from pathlib import Path
 
 import boto3
 
-from deployer import registry, settings, superseded
+from deployer import registry, rollout, settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
+from deployer.rollout_config import rollout_parameters
 from deployer.stack import StackRequest, Waiting, deploy_stack
 from deployer.stage_config import StageConfig, config_path, load_stage_config
 
@@ -45,6 +46,8 @@ def stack_parameters(
         "DataCaptureSamplingPercentage": str(config.data_capture.sampling_percentage),
     }
     parameters["ResourceSuffix"] = deployment_fingerprint(parameters)
+    # After the fingerprint: how updates roll out does not change the Model or EndpointConfig.
+    parameters.update(rollout_parameters(config))
     return parameters
 
 
@@ -116,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "data capture "
             + (f"on ({config.data_capture.sampling_percentage}%)" if config.data_capture.enabled else "off")
         )
+        print(f"  rollout       : {rollout.plan_line(config.rollout)}")
         result = deploy_stack(
             boto3.client("cloudformation"),
             request,

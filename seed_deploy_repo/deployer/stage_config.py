@@ -1,4 +1,4 @@
-"""Per-stage settings from ``config/<stage>.json``: endpoint size, data capture and the smoke test's limits.
+"""Per-stage settings from ``config/<stage>.json``: endpoint size, data capture, the smoke test's limits, rollout.
 
 Unknown keys are rejected so that a typo cannot silently fall back to a default; keys starting with ``_``
 are ignored and may hold comments.
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.errors import DeployerError
+from deployer.rollout_config import RolloutSettings, parse_rollout
 
 PERCENTILES = ("p50", "p95", "p99")
 
@@ -43,6 +44,7 @@ class StageConfig:
     endpoint: EndpointSettings
     data_capture: DataCaptureSettings
     smoke_test: SmokeTestSettings
+    rollout: RolloutSettings
 
 
 def config_path(stage: str, base: Path | None = None) -> Path:
@@ -60,7 +62,13 @@ def load_stage_config(path: Path) -> StageConfig:
 
 
 def parse_stage_config(raw: Any, where: str) -> StageConfig:
-    top = _section(raw, where, "", {"endpoint", "data_capture", "smoke_test"})
+    # rollout is optional (deployer.rollout_config has its default); _section then checks the rest.
+    top = _section(
+        {key: value for key, value in raw.items() if key != "rollout"} if isinstance(raw, dict) else raw,
+        where,
+        "",
+        {"endpoint", "data_capture", "smoke_test"},
+    )
     endpoint = _section(top.get("endpoint"), where, "endpoint", {"instance_type", "initial_instance_count"})
     capture = _section(top.get("data_capture"), where, "data_capture", {"enabled", "sampling_percentage"})
     smoke = _section(
@@ -108,6 +116,7 @@ def parse_stage_config(raw: Any, where: str) -> StageConfig:
                 for name in PERCENTILES
             },
         ),
+        rollout=parse_rollout(raw.get("rollout"), where),
     )
 
 

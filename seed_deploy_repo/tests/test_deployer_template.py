@@ -144,3 +144,20 @@ def test_creates_model_config_and_endpoint_in_moto(
             "sagemaker:deployment-stage": stage,
         }
     assert outputs["StageName"] == stage
+
+
+def test_updates_roll_back_on_both_alarms_of_the_endpoint(template: dict[str, Any]) -> None:
+    endpoint = template["Resources"]["Endpoint"]["Properties"]
+    rollback = endpoint["DeploymentConfig"]["AutoRollbackConfiguration"]["Alarms"]
+    assert rollback == [{"AlarmName": {"Ref": "ErrorAlarm"}}, {"AlarmName": {"Ref": "LatencyAlarm"}}]
+    policy = endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"]
+    assert policy["TerminationWaitInSeconds"] == {"Ref": "BakingSeconds"}
+    assert policy["TrafficRoutingConfiguration"]["Type"] == {"Ref": "RolloutType"}
+    for name, metric in (("ErrorAlarm", "Invocation5XXErrors"), ("LatencyAlarm", "ModelLatency")):
+        alarm = template["Resources"][name]["Properties"]
+        assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SageMaker", metric)
+        dimensions = {dimension["Name"]: dimension["Value"] for dimension in alarm["Dimensions"]}
+        # The endpoint's own name expression, so the alarm watches exactly this stage's endpoint.
+        assert dimensions == {"EndpointName": endpoint["EndpointName"], "VariantName": "AllTraffic"}
+        assert "${SageMakerProjectId}" in alarm["AlarmName"]["Fn::Sub"]
+    assert template["Resources"]["LatencyAlarm"]["Properties"]["Unit"] == "Microseconds"
