@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.errors import DeployerError
+from deployer.monitoring_config import MonitoringSettings, parse_monitoring
 
 PERCENTILES = ("p50", "p95", "p99")
 
@@ -43,6 +44,7 @@ class StageConfig:
     endpoint: EndpointSettings
     data_capture: DataCaptureSettings
     smoke_test: SmokeTestSettings
+    monitoring: MonitoringSettings
 
 
 def config_path(stage: str, base: Path | None = None) -> Path:
@@ -60,6 +62,10 @@ def load_stage_config(path: Path) -> StageConfig:
 
 
 def parse_stage_config(raw: Any, where: str) -> StageConfig:
+    # `monitoring` is optional (deployer/monitoring_config.py): configs written before it still load.
+    monitoring = raw.get("monitoring") if isinstance(raw, dict) else None
+    if isinstance(raw, dict):
+        raw = {key: value for key, value in raw.items() if key != "monitoring"}
     top = _section(raw, where, "", {"endpoint", "data_capture", "smoke_test"})
     endpoint = _section(top.get("endpoint"), where, "endpoint", {"instance_type", "initial_instance_count"})
     capture = _section(top.get("data_capture"), where, "data_capture", {"enabled", "sampling_percentage"})
@@ -108,6 +114,7 @@ def parse_stage_config(raw: Any, where: str) -> StageConfig:
                 for name in PERCENTILES
             },
         ),
+        monitoring=parse_monitoring(monitoring, where, enabled),
     )
 
 
