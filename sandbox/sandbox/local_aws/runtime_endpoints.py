@@ -10,17 +10,24 @@ never brings the endpoint InService; the sandbox answers InvokeEndpoint with a V
 SageMaker's health-check failure and the variable to remove (moto marks every endpoint InService at once). Boosters are cached per model data URL and ETag.
 Errors: an unknown endpoint is a 400 ValidationError ("Endpoint X of account Y not found."), a payload the
 model rejects is a 424 ModelError, as the real runtime answers.
+Every call (success or error) is published as an `invocations.Invocation` (contract K1) to the subscribers:
+the endpoint metrics, data capture. During a blue/green update endpoint_rollout chooses the config (fleet)
+that serves each request (`set_config_chooser`).
 Not emulated: several production variants / TargetVariant routing, custom inference images (every model is
-served as built-in XGBoost), data capture to S3, Accept types other than text/csv.
+served as built-in XGBoost), Accept types other than text/csv.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.local_aws import xgboost_container
+from sandbox.local_aws import invocations, xgboost_container
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
 
@@ -29,27 +36,52 @@ _CACHE_LOCK = threading.Lock()
 
 
 class EndpointError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    """A runtime error answer; `model_status` is the container's own HTTP status (None: none reached)."""
+
+    def __init__(self, status: int, code: str, message: str, model_status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.model_status = model_status
 
 
-def model_data_url(backend: Any, endpoint_name: str) -> tuple[str, str]:
-    """(variant name, model data S3 URL) serving `endpoint_name`."""
-    variant, url, _ = serving_container(backend, endpoint_name)
-    return variant, url
+@dataclass(frozen=True)
+class Target:
+    """What serves one request: the variant, its endpoint config and model, the model data and environment."""
+
+    variant_name: str
+    endpoint_config_name: str
+    model_name: str
+    model_data_url: str
+    environment: dict[str, str]
 
 
-def serving_container(backend: Any, endpoint_name: str) -> tuple[str, str, dict[str, str]]:
-    """(variant name, model data S3 URL, container environment) serving `endpoint_name`."""
+# Chooses the endpoint config that serves the next request (endpoint_rollout sets it during a blue/green
+# update to split traffic between the two fleets); by default the endpoint's current config.
+ConfigChooser = Callable[[Any, Any], str]
+
+
+def _current_config(backend: Any, endpoint: Any) -> str:
+    return str(endpoint.endpoint_config_name)
+
+
+_CHOOSER: list[ConfigChooser] = [_current_config]
+
+
+def set_config_chooser(chooser: ConfigChooser | None) -> None:
+    _CHOOSER[0] = chooser or _current_config
+
+
+def resolve(backend: Any, endpoint_name: str, config_name: str | None = None) -> Target:
+    """The Target serving `endpoint_name` (under `config_name` when given, else the routed config)."""
     endpoint = backend.endpoints.get(endpoint_name)
     if endpoint is None:
         raise EndpointError(
             400, "ValidationError", f"Endpoint {endpoint_name} of account {backend.account_id} not found."
         )
-    config = backend.endpoint_configs.get(endpoint.endpoint_config_name)
+    config_name = config_name or _CHOOSER[0](backend, endpoint)
+    config = backend.endpoint_configs.get(config_name)
     if config is None or not config.production_variants:
         raise EndpointError(400, "ValidationError", f"Endpoint {endpoint_name} has no production variant.")
     variant = config.production_variants[0]
@@ -59,15 +91,18 @@ def serving_container(backend: Any, endpoint_name: str) -> tuple[str, str, dict[
     container = model.primary_container or (model.containers[0] if model.containers else {})
     name = variant.get("VariantName", "AllTraffic")
     environment = dict(container.get("Environment") or {})
+
+    def target(url: str, env: dict[str, str]) -> Target:
+        return Target(name, config_name, str(variant["ModelName"]), url, env)
+
     if container.get("ModelDataUrl"):
-        return name, str(container["ModelDataUrl"]), environment
+        return target(str(container["ModelDataUrl"]), environment)
     package_name = container.get("ModelPackageName")
     if package_name:
         package = backend.describe_model_package(package_name)
         containers = (package.inference_specification or {}).get("Containers") or []
         if containers and containers[0].get("ModelDataUrl"):
-            return (
-                name,
+            return target(
                 str(containers[0]["ModelDataUrl"]),
                 {**(containers[0].get("Environment") or {}), **environment},
             )
@@ -84,22 +119,22 @@ def _s3_object(account_id: str, url: str) -> tuple[bytes, str]:
     return bytes(obj.value), str(obj.etag)
 
 
-def predict(backend: Any, endpoint_name: str, body: str) -> tuple[str, str]:
-    """(variant, text/csv predictions) for one InvokeEndpoint call."""
-    variant, url, environment = serving_container(backend, endpoint_name)
-    failure = xgboost_container.script_mode_failure(environment)
+def predict(backend: Any, target: Target, endpoint_name: str, body: str) -> str:
+    """text/csv predictions of `target` for one InvokeEndpoint call."""
+    failure = xgboost_container.script_mode_failure(target.environment)
     if failure is not None:
         raise EndpointError(
             400,
             "ValidationError",
             f"Endpoint {endpoint_name} is not in service: "
-            + xgboost_container.PING_FAILURE.format(variant=variant)
+            + xgboost_container.PING_FAILURE.format(variant=target.variant_name)
             + f" ({failure})",
         )
+    url = target.model_data_url
     try:
         data, etag = _s3_object(backend.account_id, url)
     except Exception as exc:
-        raise EndpointError(424, "ModelError", f"Model data {url} could not be read: {exc}") from exc
+        raise EndpointError(424, "ModelError", f"Model data {url} could not be read: {exc}", 500) from exc
     with _CACHE_LOCK:
         booster = _CACHE.get((url, etag))
     try:
@@ -107,9 +142,9 @@ def predict(backend: Any, endpoint_name: str, body: str) -> tuple[str, str]:
             booster = xgboost_container.load_booster(data)
             with _CACHE_LOCK:
                 _CACHE[(url, etag)] = booster
-        return variant, xgboost_container.predict_csv(booster, body)
+        return xgboost_container.predict_csv(booster, body)
     except xgboost_container.ContainerError as exc:
-        raise EndpointError(424, "ModelError", str(exc)) from exc
+        raise EndpointError(424, "ModelError", str(exc), exc.status) from exc
 
 
 def install(patches: Patches, state: LocalAwsState) -> None:
@@ -117,19 +152,60 @@ def install(patches: Patches, state: LocalAwsState) -> None:
     from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
 
     def invoke_endpoint(self: Any) -> tuple[int, dict[str, str], str]:
+        started = time.perf_counter()
         endpoint_name = self.path.split("/")[2]
         backend = sagemaker_backends[self.current_account][self.region]
-        body = self.body.decode("utf-8") if isinstance(self.body, bytes) else (self.body or "")
+        raw = self.body if isinstance(self.body, bytes) else (self.body or "").encode("utf-8")
+        headers = {str(k).lower(): str(v) for k, v in self.headers.items()}
+        target: Target | None = None
+        model_us = 0
+        error: str | None
+        model_status: int | None
         try:
-            variant, predictions = predict(backend, endpoint_name, body)
+            target = resolve(backend, endpoint_name)
+            model_started = time.perf_counter()
+            try:
+                predictions = predict(backend, target, endpoint_name, raw.decode("utf-8"))
+            finally:
+                model_us = int((time.perf_counter() - model_started) * 1e6)
+            status, error, model_status = 200, None, 200
+            answer = (
+                200,
+                {"Content-Type": "text/csv", "x-Amzn-Invoked-Production-Variant": target.variant_name},
+                predictions,
+            )
         except EndpointError as exc:
+            status, error, model_status = exc.status, exc.code, exc.model_status
             # moto takes the HTTP status from a "status" header of the handler's response.
-            headers = {
+            error_headers = {
                 "Content-Type": "application/json",
                 "x-amzn-ErrorType": exc.code,
                 "status": str(exc.status),
             }
-            return exc.status, headers, json.dumps({"__type": exc.code, "message": exc.message})
-        return 200, {"Content-Type": "text/csv", "x-Amzn-Invoked-Production-Variant": variant}, predictions
+            answer = (exc.status, error_headers, json.dumps({"__type": exc.code, "message": exc.message}))
+        total_us = int((time.perf_counter() - started) * 1e6)
+        invocations.publish(
+            invocations.Invocation(
+                endpoint_name=endpoint_name,
+                variant_name=target.variant_name if target else "",
+                endpoint_config_name=target.endpoint_config_name if target else "",
+                model_name=target.model_name if target else "",
+                content_type=headers.get("content-type", ""),
+                accept=headers.get("accept", ""),
+                request_body=raw,
+                response_body=answer[2].encode("utf-8"),
+                status_code=status,
+                error_code=error,
+                model_latency_us=model_us,
+                overhead_latency_us=max(0, total_us - model_us),
+                timestamp=datetime.now(UTC),
+                inference_id=headers.get("x-amzn-sagemaker-inference-id"),
+                account_id=self.current_account,
+                region=self.region,
+                model_status_code=model_status,
+            ),
+            state.internal_errors,
+        )
+        return answer
 
     patches.set(SageMakerRuntimeResponse, "invoke_endpoint", invoke_endpoint)

@@ -35,7 +35,14 @@ _NOT_BOOSTER_PARAMS = {"num_round", "early_stopping_rounds", "csv_weights"}
 
 
 class ContainerError(Exception):
-    """A failure the real container would report (the training job's FailureReason, a ModelError)."""
+    """A failure the real container would report (the training job's FailureReason, a ModelError).
+
+    `status`: the HTTP status the serving container answers for it (400 for a payload it cannot parse).
+    """
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 PROGRAM_VARIABLE = "SAGEMAKER_PROGRAM"
