@@ -268,19 +268,11 @@ def _definition() -> dict:
 
 
 @pytest.fixture
-def pipeline(local_aws):
-    s3 = local_aws.client("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="code/prepare.py", Body=PREPARE)
-    s3.put_object(Bucket=BUCKET, Key="code/evaluate.py", Body=EVALUATE)
-    sm = local_aws.client("sagemaker")
-    sm.create_model_package_group(ModelPackageGroupName="p-1")
-    sm.create_pipeline(
-        PipelineName="p-1",
-        PipelineDefinition=json.dumps(_definition()),
-        RoleArn="arn:aws:iam::123456789012:role/r",
+def pipeline(local_aws, pipeline_helpers):
+    create_pipeline, _ = pipeline_helpers
+    return create_pipeline(
+        local_aws, _definition(), BUCKET, {"code/prepare.py": PREPARE, "code/evaluate.py": EVALUATE}
     )
-    return sm
 
 
 def _run(sm, **parameters) -> tuple[dict, list[dict]]:

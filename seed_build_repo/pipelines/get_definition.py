@@ -11,7 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from pipelines.abalone.pipeline import ConfigError, config_from_env, get_pipeline
+from pipelines.abalone.config import ConfigError, config_from_env
+from pipelines.abalone.pipeline import get_pipeline
 from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment, quiet_sdk_logging
 
 

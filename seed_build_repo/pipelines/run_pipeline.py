@@ -19,7 +19,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from pipelines.abalone.pipeline import ConfigError, PipelineConfig, config_from_env, get_pipeline
+from pipelines.abalone.config import ConfigError, PipelineConfig, config_from_env
+from pipelines.abalone.pipeline import get_pipeline
 from pipelines.cli_common import add_config_arguments, config_overrides, prepare_environment, quiet_sdk_logging
 from pipelines.execution_watch import StepState, Watcher, failed_processing_jobs, failure_lines, format_duration
 

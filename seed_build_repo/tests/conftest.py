@@ -139,7 +139,8 @@ def built_pipeline() -> dict[str, Any]:
     import boto3
     from moto import mock_aws
 
-    from pipelines.abalone.pipeline import config_from_env, get_pipeline
+    from pipelines.abalone.config import config_from_env
+    from pipelines.abalone.pipeline import get_pipeline
 
     with pytest.MonkeyPatch.context() as patch:
         for name in _UNSET:

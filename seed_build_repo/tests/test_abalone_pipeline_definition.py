@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 import xgboost as xgb
 
@@ -23,6 +24,12 @@ from pipelines.abalone import evaluate, preprocess
 from pipelines.abalone.hyperparameters import DEFAULT_HYPERPARAMETERS, PIPELINE_PARAMETER_NAMES
 from pipelines.abalone.pipeline import DEFAULT_MSE_THRESHOLD
 
+QUALITY_CHECK_PROPERTIES = {
+    "CalculatedBaselineStatistics",
+    "CalculatedBaselineConstraints",
+    "BaselineUsedForDriftCheckStatistics",
+    "BaselineUsedForDriftCheckConstraints",
+}
 GET_STEP = re.compile(r"^Steps\.(?P<step>[A-Za-z0-9_-]+)\.(?P<path>.+)$")
 
 
@@ -65,6 +72,8 @@ def test_steps_and_types(definition: dict[str, Any], steps: dict[str, dict[str, 
         ("Preprocess", "Processing"),
         ("Train", "Training"),
         ("Evaluate", "Processing"),
+        ("DataQualityBaseline", "QualityCheck"),
+        ("ModelQualityBaseline", "QualityCheck"),
         ("MseCheck", "Condition"),
     ]
     gate = steps["MseCheck"]["Arguments"]
@@ -128,6 +137,9 @@ def test_property_references_name_real_outputs_and_property_files(
         elif path.startswith("PropertyFiles."):
             names = [p["PropertyFileName"] for p in target["PropertyFiles"]]
             assert path.removeprefix("PropertyFiles.") in names, ref
+        elif target["Type"] == "QualityCheck":
+            # The four properties a QualityCheck step has (SageMaker Pipelines, "QualityCheck step").
+            assert path in QUALITY_CHECK_PROPERTIES, ref
         else:
             assert (target["Type"], path) == ("Training", "ModelArtifacts.S3ModelArtifacts"), ref
 
@@ -236,17 +248,56 @@ def test_registration_arguments(steps: dict[str, dict[str, Any]]) -> None:
     assert "SAGEMAKER_SUBMIT_DIRECTORY" not in environment
     assert args["InferenceSpecification"]["SupportedContentTypes"] == ["text/csv"]
     assert args["InferenceSpecification"]["SupportedResponseMIMETypes"] == ["text/csv"]
-    statistics = args["ModelMetrics"]["ModelQuality"]["Statistics"]
-    assert statistics["ContentType"] == "application/json"
-    assert statistics["S3Uri"]["Std:Join"]["Values"] == [
-        {"Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['evaluation'].S3Output.S3Uri"},
-        "evaluation.json",
-    ]
+    # Model Monitor's baselines, as the model card (ModelMetrics) and as what production is judged against
+    # (DriftCheckBaselines): issue 14.
+    for field, prefix in (("ModelMetrics", "CalculatedBaseline"), ("DriftCheckBaselines", "BaselineUsedForDriftCheck")):
+        for kind, step in (("ModelDataQuality", "DataQualityBaseline"), ("ModelQuality", "ModelQualityBaseline")):
+            for part in ("Statistics", "Constraints"):
+                assert args[field][kind][part] == {
+                    "ContentType": "application/json",
+                    "S3Uri": {"Get": f"Steps.{step}.{prefix}{part}"},
+                }, (field, kind, part)
     assert args["CustomerMetadataProperties"] == {
         "GitCommit": "0123456789abcdef0123456789abcdef01234567",
         "CiPipelineUrl": "https://gitlab.example.com/ml/abalone-demo-p-abcdefghijkl-model-build/-/pipelines/7",
         "SageMakerProjectName": "abalone-demo",
     }
+
+
+def test_quality_check_steps_baseline_the_training_features_and_the_test_predictions(
+    steps: dict[str, dict[str, Any]],
+) -> None:
+    data, model = steps["DataQualityBaseline"], steps["ModelQualityBaseline"]
+    # The first baseline of a model: nothing to check against yet, the calculated baseline is registered.
+    for step in (data, model):
+        assert (step["SkipCheck"], step["RegisterNewBaseline"]) == (True, True)
+        assert step["Arguments"]["AppSpecification"]["ImageUri"].endswith("/sagemaker-model-monitor-analyzer")
+        (dataset,) = step["Arguments"]["ProcessingInputs"]
+        assert dataset["S3Input"]["LocalPath"] == step["Arguments"]["Environment"]["dataset_source"]
+        (output,) = step["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+        assert output["S3Output"]["LocalPath"] == step["Arguments"]["Environment"]["output_path"]
+        assert output["S3Output"]["S3Uri"]["Std:Join"]["Values"][0].startswith(
+            "s3://sagemaker-p-abcdefghijkl-artifacts/"
+        )
+    assert data["CheckType"] == "DATA_QUALITY"
+    assert data["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {
+        "Get": "Steps.Preprocess.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"
+    }
+    # Headerless like the CSV records the endpoint captures, so the columns are _c0, _c1, ... on both sides.
+    assert json.loads(data["Arguments"]["Environment"]["dataset_format"]) == {
+        "csv": {"header": False, "output_columns_position": "START"}
+    }
+    assert model["CheckType"] == "MODEL_QUALITY"
+    assert model["Arguments"]["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {
+        "Get": "Steps.Evaluate.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri"
+    }
+    environment = model["Arguments"]["Environment"]
+    assert environment["analysis_type"] == "MODEL_QUALITY"
+    assert environment["problem_type"] == "Regression"
+    assert (environment["inference_attribute"], environment["ground_truth_attribute"]) == (
+        evaluate.PREDICTION_COLUMN,
+        evaluate.LABEL_COLUMN,
+    )
 
 
 def _local_paths(step: dict[str, Any]) -> dict[str, str]:
@@ -302,6 +353,14 @@ def test_scripts_run_with_the_definitions_arguments_and_the_gate_path_exists(
     with tarfile.open(ev_map["/opt/ml/processing/model"] / "model.tar.gz", "w:gz") as tar:
         tar.add(tmp_path / "xgboost-model", arcname="xgboost-model")
     assert evaluate.main(_remap(ev_args, ev_map, parameters)) == 0
+    predictions = pd.read_csv(ev_map["/opt/ml/processing/predictions"] / evaluate.PREDICTIONS_NAME)
+    assert list(predictions.columns) == ["prediction", "label"]
+    assert (
+        predictions["label"].tolist()
+        == pd.read_csv(mapping["/opt/ml/processing/test"] / "test.csv", header=None)[0].tolist()
+    )
+    baseline = pd.read_csv(mapping["/opt/ml/processing/baseline"] / preprocess.BASELINE_NAME, header=None)
+    assert baseline.shape[1] == len(preprocess.FEATURE_COLUMNS)  # the endpoint's input: no target
 
     # The gate reads <evaluation output>/<FilePath> at <Path>: resolve it in the written report.
     (property_file,) = ev["PropertyFiles"]
@@ -348,6 +407,8 @@ def _resolve_expressions(value: Any, shape: Any) -> Any:
         ("Preprocess", "CreateProcessingJob", {"ProcessingJobName": "job"}),
         ("Evaluate", "CreateProcessingJob", {"ProcessingJobName": "job"}),
         ("Train", "CreateTrainingJob", {"TrainingJobName": "job"}),
+        ("DataQualityBaseline", "CreateProcessingJob", {"ProcessingJobName": "job"}),
+        ("ModelQualityBaseline", "CreateProcessingJob", {"ProcessingJobName": "job"}),
         ("RegisterModel", "CreateModelPackage", {}),
     ],
 )

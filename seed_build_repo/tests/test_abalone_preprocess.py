@@ -98,22 +98,23 @@ def test_wrong_column_count_names_file_and_expectation(tmp_path: Path) -> None:
         preprocess.read_raw([str(path)])
 
 
-def test_bad_sex_value_names_the_row(tmp_path: Path, make_rows: Any, write_csv: Any) -> None:
+@pytest.mark.parametrize(
+    ("rows", "edits", "message"),
+    [
+        (4, {(2, 0): "X"}, r"'sex' must be one of F/I/M; bad rows: data\.csv row 3"),
+        (6, {(1, 4): "heavy", (4, 4): -1}, r"'whole_weight' .* data\.csv row 2, data\.csv row 5"),
+    ],
+    ids=["bad-sex-value", "non-numeric-and-negative"],
+)
+def test_bad_values_are_reported_with_their_rows(
+    tmp_path: Path, make_rows: Any, write_csv: Any, rows: int, edits: dict[tuple[int, int], Any], message: str
+) -> None:
     path = tmp_path / "data.csv"
-    rows = make_rows(4)
-    rows[2][0] = "X"
-    write_csv(path, rows)
-    with pytest.raises(preprocess.SchemaError, match=r"'sex' must be one of F/I/M; bad rows: data\.csv row 3"):
-        preprocess.read_raw([str(path)])
-
-
-def test_non_numeric_and_negative_values_are_reported_with_rows(tmp_path: Path, make_rows: Any, write_csv: Any) -> None:
-    path = tmp_path / "data.csv"
-    rows = make_rows(6)
-    rows[1][4] = "heavy"
-    rows[4][4] = -1
-    write_csv(path, rows)
-    with pytest.raises(preprocess.SchemaError, match=r"'whole_weight' .* data\.csv row 2, data\.csv row 5"):
+    data = make_rows(rows)
+    for (row, column), value in edits.items():
+        data[row][column] = value
+    write_csv(path, data)
+    with pytest.raises(preprocess.SchemaError, match=message):
         preprocess.read_raw([str(path)])
 
 

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from pipelines import execution_watch, get_definition, run_pipeline
-from pipelines.abalone.pipeline import ConfigError, config_from_env
+from pipelines.abalone.config import ConfigError, config_from_env
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
@@ -83,7 +83,7 @@ def test_upsert_and_start_under_moto(
     pipeline = sm.describe_pipeline(PipelineName="abalone-demo-p-abcdefghijkl")
     assert pipeline["RoleArn"] == project_env["SAGEMAKER_PIPELINE_ROLE_ARN"]
     names = [s["Name"] for s in json.loads(pipeline["PipelineDefinition"])["Steps"]]
-    assert names == ["Preprocess", "Train", "Evaluate", "MseCheck"]
+    assert names == ["Preprocess", "Train", "Evaluate", "DataQualityBaseline", "ModelQualityBaseline", "MseCheck"]
     tags = {t["Key"]: t["Value"] for t in sm.list_tags(ResourceArn=pipeline["PipelineArn"])["Tags"]}
     assert tags["sagemaker:project-id"] == "p-abcdefghijkl"
     (execution,) = sm.list_pipeline_executions(PipelineName="abalone-demo-p-abcdefghijkl")["PipelineExecutionSummaries"]

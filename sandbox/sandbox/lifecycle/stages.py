@@ -81,6 +81,15 @@ def stage_build(ctx: Context) -> dict[str, Any]:
     )
     ctx.facts["package_v1"] = package["ModelPackageArn"]
     ctx.facts["test_data_uri"] = observe.step_output(ctx, execution_arn, "test")
+    # The Model Monitor baselines registered with the model (issue 14): what its endpoints are judged against.
+    baselines = {
+        kind: {part: source["S3Uri"] for part, source in sources.items()}
+        for kind, sources in package.get("DriftCheckBaselines", {}).items()
+    }
+    checks.expect(
+        {"ModelDataQuality", "ModelQuality"} <= set(baselines),
+        f"package registered without data- and model-quality DriftCheckBaselines (has {sorted(baselines)})",
+    )
     return {
         "gitlab_pipeline": pipeline.id,
         "jobs": jobs,
@@ -92,6 +101,7 @@ def stage_build(ctx: Context) -> dict[str, Any]:
         "model_package_arn": package["ModelPackageArn"],
         "approval_status": status,
         "lineage": package.get("CustomerMetadataProperties", {}),
+        "drift_check_baselines": baselines,
     }
 
 

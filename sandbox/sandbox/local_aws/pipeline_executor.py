@@ -14,9 +14,11 @@ Step types:
 Execution: steps run one at a time in dependency order (data references and DependsOn); a failed step stops
 the steps that depend on it and fails the execution. Step statuses with Start/End times, FailureReason and
 Metadata (job ARNs, Condition outcome, registered package ARN) feed ListPipelineExecutionSteps.
-Not emulated: Transform, Tuning, Lambda, Callback, EMR, QualityCheck/ClarifyCheck and other step types (they
-fail with a clear reason); step caching, retry policies, parallelism limits, StopPipelineExecution,
-Processing S3InputMode Pipe and ManifestFile inputs, script-mode training images, instance types and counts
+- QualityCheck (SkipCheck true): the Model Monitor analyzer's baselining job (model_monitor_container), its
+  Calculated*/BaselineUsedForDriftCheck* properties.
+Not emulated: Transform, Tuning, Lambda, Callback, EMR, ClarifyCheck and other step types (they fail with a
+clear reason); QualityCheck drift checks (SkipCheck false); step caching, retry policies, parallelism limits,
+StopPipelineExecution, Processing S3InputMode Pipe and ManifestFile inputs, script-mode training images, instance types and counts
 (everything runs once, on this machine).
 """
 
@@ -30,13 +32,14 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sandbox import bytecode
-from sandbox.local_aws import xgboost_container
+from sandbox.local_aws import model_monitor_container, xgboost_container
 from sandbox.local_aws.pipeline_expressions import (
     ExpressionError,
     Scope,
@@ -47,7 +50,7 @@ from sandbox.local_aws.pipeline_expressions import (
 from sandbox.local_aws.pipeline_storage import StepError, Storage, map_container_paths
 
 _STEP_REF = re.compile(r"Steps\.([A-Za-z0-9_\-]+)")
-_SUPPORTED = {"Processing", "Training", "Condition", "Fail", "RegisterModel", "Model"}
+_SUPPORTED = {"Processing", "Training", "Condition", "Fail", "RegisterModel", "Model", "QualityCheck"}
 
 
 @dataclass
@@ -228,7 +231,10 @@ class Executor:
         return record
 
     # ---- step types --------------------------------------------------------------------------
-    def _step_processing(self, step: dict[str, Any], record: StepRecord) -> dict[str, Any]:
+    def _step_processing(
+        self, step: dict[str, Any], record: StepRecord, container: Callable[..., None] | None = None
+    ) -> dict[str, Any]:
+        """A processing job; ``container`` stands in for an image that runs in-process (no entrypoint)."""
         args = resolve(step["Arguments"], self.scope)
         name = job_name(self.execution_id, step["Name"])
         arn = self.registry.arn("processing-job", name)
@@ -253,6 +259,15 @@ class Executor:
                 local.mkdir()
                 mapping[item["S3Output"]["LocalPath"]] = local
             app = args.get("AppSpecification", {})
+            if container is not None:
+                container(args.get("Environment") or {}, mapping, record.logs)
+                for i, item in enumerate(outputs):
+                    self.storage.upload_dir(root / f"out{i}", item["S3Output"]["S3Uri"])
+                return {
+                    "ProcessingJobName": name,
+                    "ProcessingJobArn": arn,
+                    "ProcessingOutputConfig": {"Outputs": outputs},
+                }
             command = [map_container_paths(str(v), mapping) for v in app.get("ContainerEntrypoint", [])]
             command += [map_container_paths(str(v), mapping) for v in app.get("ContainerArguments", [])]
             if not command:
@@ -302,6 +317,21 @@ class Executor:
             "ProcessingOutputConfig": args.get("ProcessingOutputConfig", {}),
             "AppSpecification": app,
         }
+
+    def _step_qualitycheck(self, step: dict[str, Any], record: StepRecord) -> dict[str, Any]:
+        """A Model Monitor baselining job, then the step's baseline properties (see model_monitor_container)."""
+        fields = {key: resolve(step.get(key), self.scope) for key in model_monitor_container.STEP_FIELDS}
+        model_monitor_container.check_step(step, fields)
+        job = self._step_processing(step, record, container=model_monitor_container.run_baseline)
+        properties = model_monitor_container.step_properties(job["ProcessingOutputConfig"], fields)
+        record.metadata = {
+            "QualityCheck": {
+                "CheckType": step.get("CheckType"),
+                "CheckJobArn": job["ProcessingJobArn"],
+                **properties,
+            }
+        }
+        return properties
 
     def _step_training(self, step: dict[str, Any], record: StepRecord) -> dict[str, Any]:
         args = resolve(step["Arguments"], self.scope)

@@ -39,6 +39,10 @@ LOG = logging.getLogger("evaluate")
 MODEL_MEMBER = "xgboost-model"
 _PICKLE_MAGIC = b"\x80"  # protocol 2+ pickles start with PROTO
 REPORT_NAME = "evaluation.json"
+# The model-quality baseline's dataset: one row per test row, the prediction next to the label. The
+# column names are the pipeline's inference_attribute and ground_truth_attribute.
+PREDICTIONS_NAME = "predictions.csv"
+PREDICTION_COLUMN, LABEL_COLUMN = "prediction", "label"
 # The JsonGet path the pipeline's quality gate reads; tests check the report really has it.
 MSE_JSON_PATH = "regression_metrics.mse.value"
 
@@ -179,6 +183,16 @@ def write_report(report: dict[str, Any], output_dir: str) -> str:
     return path
 
 
+def write_predictions(y_true: ArrayLike, y_pred: ArrayLike, output_dir: str) -> str:
+    os.makedirs(output_dir, exist_ok=True)
+    path = os.path.join(output_dir, PREDICTIONS_NAME)
+    frame = pd.DataFrame(
+        {PREDICTION_COLUMN: np.asarray(y_pred, dtype=float), LABEL_COLUMN: np.asarray(y_true, dtype=float)}
+    )
+    frame.to_csv(path, index=False)  # full precision: the baseline's metrics match evaluation.json's
+    return path
+
+
 def write_exit_message(path: str, message: str) -> None:
     """Leave the failure reason where SageMaker Processing reports it (DescribeProcessingJob ExitMessage).
 
@@ -195,6 +209,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--model-dir", default=env("ABALONE_MODEL_DIR", DEFAULT_MODEL_DIR))
     parser.add_argument("--test-dir", default=env("ABALONE_TEST_DIR", DEFAULT_TEST_DIR))
     parser.add_argument("--output-dir", default=env("ABALONE_EVALUATION_DIR", DEFAULT_OUTPUT_DIR))
+    parser.add_argument(
+        "--predictions-dir",
+        default=env("ABALONE_PREDICTIONS_DIR"),
+        help=f"where {PREDICTIONS_NAME} goes (the model-quality baseline's dataset); not written when unset",
+    )
     parser.add_argument("--exit-message-file", default=env("ABALONE_EXIT_MESSAGE_FILE", DEFAULT_EXIT_MESSAGE_FILE))
     return parser.parse_args(argv)
 
@@ -205,12 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         booster = load_booster(args.model_dir)
         y_true, features = read_test_set(args.test_dir)
-        report = build_report(y_true, predict(booster, features))
+        predictions = predict(booster, features)
+        report = build_report(y_true, predictions)
     except EvaluationError as error:
         LOG.error("evaluation failed: %s", error)
         write_exit_message(args.exit_message_file, f"evaluation failed: {error}")
         return 2
     path = write_report(report, args.output_dir)
+    if args.predictions_dir:
+        LOG.info("predictions next to labels: %s", write_predictions(y_true, predictions, args.predictions_dir))
     metrics = report["regression_metrics"]
     LOG.info(
         "test MSE %.4f, RMSE %.4f, MAE %.4f, R2 %.4f on %d rows; report: %s",

@@ -55,6 +55,7 @@ FEATURE_COLUMNS = [f"sex_{s}" for s in SEX_CATEGORIES] + NUMERIC_COLUMNS + ENGIN
 _RATIO_FLOOR = 1e-3
 _MAX_ERRORS_SHOWN = 5
 
+BASELINE_NAME = "baseline.csv"
 DEFAULT_INPUT_DIR = "/opt/ml/processing/input/data"
 DEFAULT_OUTPUT_DIR = "/opt/ml/processing"
 # SageMaker Processing returns this file's first KB as the job's ExitMessage.
@@ -187,6 +188,11 @@ def split_dataset(
     }
 
 
+def baseline_features(train: pd.DataFrame) -> pd.DataFrame:
+    """The training split without its target: the rows a data-quality baseline describes."""
+    return train.drop(columns=[TARGET_COLUMN])
+
+
 def write_csv(frame: pd.DataFrame, directory: str, name: str) -> str:
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, name)
@@ -216,12 +222,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--train-dir", default=env("ABALONE_TRAIN_DIR"))
     parser.add_argument("--validation-dir", default=env("ABALONE_VALIDATION_DIR"))
     parser.add_argument("--test-dir", default=env("ABALONE_TEST_DIR"))
+    parser.add_argument(
+        "--baseline-dir",
+        default=env("ABALONE_BASELINE_DIR"),
+        help="where baseline.csv goes: the training features without the target, as the endpoint receives them",
+    )
     parser.add_argument("--split-seed", type=int, default=int(env("ABALONE_SPLIT_SEED", "42")))
     parser.add_argument("--train-fraction", type=float, default=0.7)
     parser.add_argument("--validation-fraction", type=float, default=0.15)
     parser.add_argument("--exit-message-file", default=env("ABALONE_EXIT_MESSAGE_FILE", DEFAULT_EXIT_MESSAGE_FILE))
     args = parser.parse_args(argv)
-    for name in ("train", "validation", "test"):
+    for name in ("train", "validation", "test", "baseline"):
         if not getattr(args, f"{name}_dir"):
             setattr(args, f"{name}_dir", os.path.join(args.output_dir, name))
     return args
@@ -243,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, part in splits.items():
         path = write_csv(part, getattr(args, f"{name}_dir"), f"{name}.csv")
         LOG.info("wrote %d rows x %d features to %s", len(part), part.shape[1] - 1, path)
+    # Model Monitor compares what the endpoint receives with this file, column by column (_c0, _c1, ...):
+    # the same features in the same order, no target, no header.
+    path = write_csv(baseline_features(splits["train"]), args.baseline_dir, BASELINE_NAME)
+    LOG.info("wrote the data-quality baseline dataset to %s", path)
     LOG.info("split seed %d; feature columns: %s", args.split_seed, ",".join(FEATURE_COLUMNS))
     return 0
 
