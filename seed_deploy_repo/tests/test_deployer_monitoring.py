@@ -153,31 +153,6 @@ def test_schedule_and_job_definition_exist_only_with_monitoring(template: dict[s
     }
 
 
-@pytest.mark.parametrize(
-    ("resource", "name_property"),
-    [
-        ("DataQualityJobDefinition", "JobDefinitionName"),
-        ("DataQualityMonitoringSchedule", "MonitoringScheduleName"),
-    ],
-)
-def test_monitoring_names_carry_the_project_id_and_fit(
-    template: dict[str, Any], resource: str, name_property: str
-) -> None:
-    # The deploy CloudFormation role may only create SageMaker resources named *-<project id>-*, and the
-    # API allows 63 characters.
-    pattern = template["Resources"][resource]["Properties"][name_property]["Fn::Sub"]
-    parameters = template["Parameters"]
-    longest = pattern.replace(
-        "${SageMakerProjectName}", "n" * parameters["SageMakerProjectName"]["MaxLength"]
-    )
-    longest = longest.replace("${SageMakerProjectId}", "p-abcdefghijkl")
-    longest = longest.replace("${StageName}", max(parameters["StageName"]["AllowedValues"], key=len))
-    longest = longest.replace("${MonitoringSuffix}", "f" * 12)
-    assert "$" not in longest
-    assert "-p-abcdefghijkl-" in longest
-    assert len(longest) <= 63
-
-
 def test_deploy_command_passes_the_packages_own_baseline_to_the_stack(
     project_env: dict[str, str], model_registry: Any, cloudformation: Any, monkeypatch: Any, tmp_path: Path
 ) -> None:

@@ -46,7 +46,13 @@ def test_endpoint_name_fits_63_characters_for_the_longest_names(template: dict[s
 
 
 @pytest.mark.parametrize(
-    ("resource", "name_property"), [("Model", "ModelName"), ("EndpointConfig", "EndpointConfigName")]
+    ("resource", "name_property"),
+    [
+        ("Model", "ModelName"),
+        ("EndpointConfig", "EndpointConfigName"),
+        ("DataQualityJobDefinition", "JobDefinitionName"),
+        ("DataQualityMonitoringSchedule", "MonitoringScheduleName"),
+    ],
 )
 def test_model_and_config_names_carry_the_project_id_and_fit(
     template: dict[str, Any], resource: str, name_property: str
@@ -54,7 +60,11 @@ def test_model_and_config_names_carry_the_project_id_and_fit(
     # The deploy stacks' CloudFormation role may only touch SageMaker resources named *-<project id>-*.
     pattern = template["Resources"][resource]["Properties"][name_property]["Fn::Sub"]
     parameters = template["Parameters"]
-    longest = pattern.replace("${SageMakerProjectId}", "p-abcdefghijkl")
+    longest = pattern.replace(
+        "${SageMakerProjectName}", "n" * parameters["SageMakerProjectName"]["MaxLength"]
+    )
+    longest = longest.replace("${SageMakerProjectId}", "p-abcdefghijkl")
+    longest = longest.replace("${MonitoringSuffix}", "f" * 12)
     longest = longest.replace("${StageName}", max(parameters["StageName"]["AllowedValues"], key=len))
     longest = longest.replace("${ResourceSuffix}", "f" * 12)
     assert "$" not in longest
