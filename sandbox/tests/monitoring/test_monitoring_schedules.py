@@ -67,26 +67,9 @@ def template(definition: str, baseline: str) -> str:
 
 
 @pytest.fixture
-def sagemaker(local_aws: Any) -> Any:
-    client = local_aws.client("sagemaker")
-    client.create_model(
-        ModelName="m",
-        ExecutionRoleArn=ROLE,
-        PrimaryContainer={"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"},
-    )
-    client.create_endpoint_config(
-        EndpointConfigName="c",
-        ProductionVariants=[
-            {
-                "VariantName": "AllTraffic",
-                "ModelName": "m",
-                "InstanceType": "ml.m5.large",
-                "InitialInstanceCount": 1,
-            }
-        ],
-    )
-    client.create_endpoint(EndpointName="ep-p-1-prod", EndpointConfigName="c")
-    return client
+def sagemaker(local_aws: Any, capturing_endpoint: Any) -> Any:
+    capturing_endpoint("ep-p-1-prod")
+    return local_aws.client("sagemaker")
 
 
 def test_the_stack_creates_replaces_and_removes_the_schedule(local_aws: Any, sagemaker: Any) -> None:
