@@ -18,7 +18,7 @@ from pathlib import Path
 
 import boto3
 
-from deployer import registry, rollout, settings, superseded
+from deployer import baseline, registry, rollout, settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
 from deployer.rollout_config import rollout_parameters
@@ -30,7 +30,11 @@ TEMPLATE = REPO_ROOT / "templates" / "endpoint.yaml"
 
 
 def stack_parameters(
-    project: settings.ProjectSettings, stage: str, config: StageConfig, model_package_arn: str
+    project: settings.ProjectSettings,
+    stage: str,
+    config: StageConfig,
+    model_package_arn: str,
+    quality_baseline: baseline.DataQualityBaseline | None = None,
 ) -> dict[str, str]:
     """The template's parameters (CloudFormation takes every value as a string)."""
     parameters = {
@@ -48,6 +52,29 @@ def stack_parameters(
     parameters["ResourceSuffix"] = deployment_fingerprint(parameters)
     # After the fingerprint: how updates roll out does not change the Model or EndpointConfig.
     parameters.update(rollout_parameters(config))
+    # After the fingerprint: a monitoring change must not replace the Model and EndpointConfig.
+    parameters.update(monitoring_parameters(config, quality_baseline))
+    return parameters
+
+
+def monitoring_parameters(
+    config: StageConfig, quality_baseline: baseline.DataQualityBaseline | None
+) -> dict[str, str]:
+    """The template's monitoring parameters; the baseline is required when monitoring is enabled."""
+    monitoring = config.monitoring
+    if not monitoring.enabled:
+        return {"MonitoringEnabled": "false"}
+    if quality_baseline is None:
+        raise DeployerError("monitoring is enabled but no data-quality baseline was given")
+    parameters = {
+        "MonitoringEnabled": "true",
+        "MonitoringScheduleExpression": monitoring.schedule_expression,
+        "MonitoringInstanceType": monitoring.instance_type,
+        "MonitoringMaxRuntimeSeconds": str(monitoring.max_runtime_seconds),
+        "BaselineStatisticsS3Uri": quality_baseline.statistics_s3_uri,
+        "BaselineConstraintsS3Uri": quality_baseline.constraints_s3_uri,
+    }
+    parameters["MonitoringSuffix"] = deployment_fingerprint(parameters)
     return parameters
 
 
@@ -108,7 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         request = StackRequest(
             name=project.stack_name(args.stage),
             template_body=args.template.read_text(encoding="utf-8"),
-            parameters=stack_parameters(project, args.stage, config, package.arn),
+            parameters=stack_parameters(
+                project,
+                args.stage,
+                config,
+                package.arn,
+                baseline.of_package(sagemaker, package.arn) if config.monitoring.enabled else None,
+            ),
             role_arn=project.deploy_cfn_role_arn,
             tags=project.tags(args.stage),
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from deployer.errors import DeployerError
+from deployer.monitoring_config import MonitoringSettings, parse_monitoring
 from deployer.rollout_config import RolloutSettings, parse_rollout
 
 PERCENTILES = ("p50", "p95", "p99")
@@ -45,6 +46,7 @@ class StageConfig:
     data_capture: DataCaptureSettings
     smoke_test: SmokeTestSettings
     rollout: RolloutSettings
+    monitoring: MonitoringSettings
 
 
 def config_path(stage: str, base: Path | None = None) -> Path:
@@ -62,13 +64,13 @@ def load_stage_config(path: Path) -> StageConfig:
 
 
 def parse_stage_config(raw: Any, where: str) -> StageConfig:
-    # rollout is optional (deployer.rollout_config has its default); _section then checks the rest.
-    top = _section(
-        {key: value for key, value in raw.items() if key != "rollout"} if isinstance(raw, dict) else raw,
-        where,
-        "",
-        {"endpoint", "data_capture", "smoke_test"},
-    )
+    # rollout and monitoring are optional (deployer/rollout_config.py, deployer/monitoring_config.py have their
+    # defaults): configs written before them still load; _section then checks the rest.
+    rollout_raw = raw.get("rollout") if isinstance(raw, dict) else None
+    monitoring = raw.get("monitoring") if isinstance(raw, dict) else None
+    if isinstance(raw, dict):
+        raw = {key: value for key, value in raw.items() if key not in ("rollout", "monitoring")}
+    top = _section(raw, where, "", {"endpoint", "data_capture", "smoke_test"})
     endpoint = _section(top.get("endpoint"), where, "endpoint", {"instance_type", "initial_instance_count"})
     capture = _section(top.get("data_capture"), where, "data_capture", {"enabled", "sampling_percentage"})
     smoke = _section(
@@ -116,7 +118,8 @@ def parse_stage_config(raw: Any, where: str) -> StageConfig:
                 for name in PERCENTILES
             },
         ),
-        rollout=parse_rollout(raw.get("rollout"), where),
+        rollout=parse_rollout(rollout_raw, where),
+        monitoring=parse_monitoring(monitoring, where, enabled),
     )
 
 

@@ -17,6 +17,8 @@ ACCOUNT = "123456789012"
 PROJECT_NAME = "abalone-regression-with-a-32char"  # 32 characters: the longest Studio allows
 PROJECT_ID = "p-abcdefghijkl"
 GROUP = f"{PROJECT_NAME}-{PROJECT_ID}"
+BASELINE_STATISTICS = "s3://bucket/baselines/data-quality/statistics.json"
+BASELINE_CONSTRAINTS = "s3://bucket/baselines/data-quality/constraints.json"
 XGBOOST_IMAGE = f"683313688378.dkr.ecr.{REGION}.amazonaws.com/sagemaker-xgboost:1.7-1"
 
 PROJECT_VARIABLES = {
@@ -91,6 +93,13 @@ class Registry:
                 "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": "s3://bucket/model/model.tar.gz"}],
                 "SupportedContentTypes": ["text/csv"],
                 "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            # The build pipeline's data-quality check step registers the baseline monitoring uses.
+            DriftCheckBaselines={
+                "ModelDataQuality": {
+                    "Statistics": {"ContentType": "application/json", "S3Uri": BASELINE_STATISTICS},
+                    "Constraints": {"ContentType": "application/json", "S3Uri": BASELINE_CONSTRAINTS},
+                }
             },
         )
         return str(response["ModelPackageArn"])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from deployer import deploy
+from deployer.baseline import DataQualityBaseline
 from deployer.errors import DeployerError
 from deployer.settings import STAGES, check_stage, project_settings
 from deployer.stage_config import config_path, load_stage_config, parse_stage_config
@@ -96,7 +97,8 @@ def test_names_for_the_longest_project_name(project_env: dict[str, str]) -> None
 
 def test_stack_parameters_are_strings_from_config(project_env: dict[str, str], repo_root: Path) -> None:
     config = load_stage_config(config_path("prod", repo_root))
-    parameters = deploy.stack_parameters(project_settings(), "prod", config, "arn:pkg")
+    quality_baseline = DataQualityBaseline("s3://b/statistics.json", "s3://b/constraints.json")
+    parameters = deploy.stack_parameters(project_settings(), "prod", config, "arn:pkg", quality_baseline)
     assert parameters["StageName"] == "prod"
     assert parameters["ModelPackageArn"] == "arn:pkg"
     assert parameters["DataCaptureEnabled"] == ("true" if config.data_capture.enabled else "false")

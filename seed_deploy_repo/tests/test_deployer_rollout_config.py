@@ -10,10 +10,14 @@ from typing import Any
 import pytest
 
 from deployer import deploy
+from deployer.baseline import DataQualityBaseline
 from deployer.errors import DeployerError
 from deployer.rollout_config import DEFAULT_ROLLOUT
 from deployer.settings import project_settings
 from deployer.stage_config import config_path, load_stage_config, parse_stage_config
+
+# prod monitors data quality, so its parameters need the package's baseline.
+BASELINE = DataQualityBaseline("s3://b/statistics.json", "s3://b/constraints.json")
 
 
 @pytest.fixture
@@ -72,7 +76,7 @@ def test_rollout_parameters_and_latency_budget_in_microseconds(
 ) -> None:
     raw["smoke_test"]["latency_budget_ms"]["p99"] = 750
     config = parse_stage_config(raw, "config/prod.json")
-    parameters = deploy.stack_parameters(project_settings(), "prod", config, "arn:pkg")
+    parameters = deploy.stack_parameters(project_settings(), "prod", config, "arn:pkg", BASELINE)
     assert parameters["RolloutType"] == "CANARY"
     assert parameters["RolloutStepPercent"] == "10"
     assert parameters["RolloutWaitSeconds"] == "300"
@@ -82,8 +86,12 @@ def test_rollout_parameters_and_latency_budget_in_microseconds(
 
 
 def test_rollout_settings_do_not_rename_the_model(project_env: dict[str, str], raw: dict[str, Any]) -> None:
-    before = deploy.stack_parameters(project_settings(), "prod", parse_stage_config(raw, "p"), "arn:pkg")
+    before = deploy.stack_parameters(
+        project_settings(), "prod", parse_stage_config(raw, "p"), "arn:pkg", BASELINE
+    )
     raw["rollout"]["type"] = "LINEAR"
-    after = deploy.stack_parameters(project_settings(), "prod", parse_stage_config(raw, "p"), "arn:pkg")
+    after = deploy.stack_parameters(
+        project_settings(), "prod", parse_stage_config(raw, "p"), "arn:pkg", BASELINE
+    )
     assert after["RolloutType"] == "LINEAR"
     assert after["ResourceSuffix"] == before["ResourceSuffix"]

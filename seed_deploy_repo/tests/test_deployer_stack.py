@@ -19,6 +19,7 @@ from botocore.stub import Stubber
 from moto.cloudformation.models import cloudformation_backends
 
 from deployer import deploy, stack_events
+from deployer.baseline import DataQualityBaseline
 from deployer.errors import DeployerError
 from deployer.settings import project_settings
 from deployer.stack import Action, StackRequest, Waiting, deploy_stack, plan
@@ -32,7 +33,8 @@ NO_WAIT = Waiting(poll_seconds=0, sleep=lambda _seconds: None)
 def request_for(repo_root: Path, stage: str, package_arn: str, **overrides: Any) -> StackRequest:
     project = project_settings()
     config = load_stage_config(config_path(stage, repo_root))
-    parameters = deploy.stack_parameters(project, stage, config, package_arn)
+    quality_baseline = DataQualityBaseline("s3://b/statistics.json", "s3://b/constraints.json")
+    parameters = deploy.stack_parameters(project, stage, config, package_arn, quality_baseline)
     parameters.update(overrides)
     return StackRequest(
         name=project.stack_name(stage),

@@ -10,11 +10,13 @@ from cfnlint.api import ManualArgs, lint_file
 from cfnlint.decode import decode_str
 
 from deployer import deploy
+from deployer.baseline import DataQualityBaseline
 from deployer.settings import project_settings
 from deployer.stack import StackRequest, Waiting, deploy_stack
 from deployer.stage_config import config_path, load_stage_config
 
 NO_WAIT = Waiting(poll_seconds=0, sleep=lambda _seconds: None)
+BASELINE = DataQualityBaseline("s3://b/baseline/statistics.json", "s3://b/baseline/constraints.json")
 TAG_KEYS = {"sagemaker:project-name", "sagemaker:project-id", "sagemaker:deployment-stage"}
 
 
@@ -44,7 +46,13 @@ def test_endpoint_name_fits_63_characters_for_the_longest_names(template: dict[s
 
 
 @pytest.mark.parametrize(
-    ("resource", "name_property"), [("Model", "ModelName"), ("EndpointConfig", "EndpointConfigName")]
+    ("resource", "name_property"),
+    [
+        ("Model", "ModelName"),
+        ("EndpointConfig", "EndpointConfigName"),
+        ("DataQualityJobDefinition", "JobDefinitionName"),
+        ("DataQualityMonitoringSchedule", "MonitoringScheduleName"),
+    ],
 )
 def test_model_and_config_names_carry_the_project_id_and_fit(
     template: dict[str, Any], resource: str, name_property: str
@@ -52,7 +60,11 @@ def test_model_and_config_names_carry_the_project_id_and_fit(
     # The deploy stacks' CloudFormation role may only touch SageMaker resources named *-<project id>-*.
     pattern = template["Resources"][resource]["Properties"][name_property]["Fn::Sub"]
     parameters = template["Parameters"]
-    longest = pattern.replace("${SageMakerProjectId}", "p-abcdefghijkl")
+    longest = pattern.replace(
+        "${SageMakerProjectName}", "n" * parameters["SageMakerProjectName"]["MaxLength"]
+    )
+    longest = longest.replace("${SageMakerProjectId}", "p-abcdefghijkl")
+    longest = longest.replace("${MonitoringSuffix}", "f" * 12)
     longest = longest.replace("${StageName}", max(parameters["StageName"]["AllowedValues"], key=len))
     longest = longest.replace("${ResourceSuffix}", "f" * 12)
     assert "$" not in longest
@@ -83,11 +95,12 @@ def test_every_resource_carries_the_project_tags(template: dict[str, Any]) -> No
 
 def request(repo_root: Path, stage: str, package_arn: str) -> StackRequest:
     project = project_settings()
+    config = load_stage_config(config_path(stage, repo_root))
     return StackRequest(
         name=project.stack_name(stage),
         template_body=(repo_root / "templates" / "endpoint.yaml").read_text(),
         parameters=deploy.stack_parameters(
-            project, stage, load_stage_config(config_path(stage, repo_root)), package_arn
+            project, stage, config, package_arn, BASELINE if config.monitoring.enabled else None
         ),
         role_arn=project.deploy_cfn_role_arn,
         tags=project.tags(stage),

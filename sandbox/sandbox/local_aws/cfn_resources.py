@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.local_aws import cfn_service_resources
+from sandbox.local_aws import cfn_monitoring_resources, cfn_service_resources
 from sandbox.local_aws.patching import Patches
 from sandbox.local_aws.state import LocalAwsState
 
@@ -85,7 +85,13 @@ class OidcProvider(_Resource):
         iam_backends[account_id]["aws"].delete_open_id_connect_provider(self.name)
 
 
-_MODELS: tuple[Any, ...] = (ModelPackageGroup, EventInvokeConfig, OidcProvider, *cfn_service_resources.TYPES)
+_MODELS: tuple[Any, ...] = (
+    ModelPackageGroup,
+    EventInvokeConfig,
+    OidcProvider,
+    *cfn_service_resources.TYPES,
+    *cfn_monitoring_resources.TYPES,
+)
 EXTRA: dict[str, Any] = {model.cloudformation_type(): model for model in _MODELS}
 
 # Types of product/platform.yaml that the sandbox deliberately does not create, and why.
