@@ -289,26 +289,17 @@ def test_bad_parameters_fail_before_any_change_and_never_echo_a_token(
     assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
+@pytest.mark.parametrize("extra", [[], ["--dry-run"]], ids=["publish", "dry-run"])
 def test_a_missing_token_secret_is_reported_with_the_fix(
-    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
 ) -> None:
     make_dist(tmp_path, "0.1.0")
     args = first_run_args(tmp_path, cloud.replace("gitlab-token", "no-such-secret"))
-    code, _, err = run(args, capsys)
-    assert code == 2
-    assert "does not exist: create it first" in err
-    assert boto3.client("s3").list_buckets()["Buckets"] == []
-
-
-def test_dry_run_finds_a_missing_token_secret(
-    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    make_dist(tmp_path, "0.1.0")
-    args = first_run_args(tmp_path, cloud.replace("gitlab-token", "no-such-secret"))
-    code, out, err = run([*args, "--dry-run"], capsys)
+    code, out, err = run([*args, *extra], capsys)
     assert code == 2
     assert "does not exist: create it first" in err
     assert "Plan" not in out
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
 def test_dry_run_finds_a_token_secret_in_another_region(
