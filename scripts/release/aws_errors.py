@@ -37,6 +37,10 @@ class PublishError(RuntimeError):
     """A failure that ends ``publish``; the message names the cause and the fix."""
 
 
+class ConfigurationError(PublishError):
+    """A wrong value the person passed (found before anything is uploaded); ``publish`` exits 2 for it."""
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 

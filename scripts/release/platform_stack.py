@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
-from release.aws_errors import PublishError, error_code
+from release.aws_errors import ConfigurationError, PublishError, error_code
 from release.publish_validation import Settings
 
 Log = Callable[[str], None]
@@ -71,14 +71,29 @@ def find_oidc_provider(iam: Any, host: str) -> str | None:
     return None
 
 
-def check_token_secret(secrets: Any, arn: str, log: Log) -> None:
-    """The secret must exist (its value is never read here)."""
+def check_token_secret(secrets: Any, arn: str, region: str, log: Log) -> None:
+    """The secret must be in the publish region and exist (its value is never read here).
+
+    A secret ARN names its region (arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME,
+    https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html#iam-resources)
+    and the seeder reads it with a client in the stack's region, so a secret elsewhere fails only when a
+    project is created; DescribeSecret answers ResourceNotFoundException for a missing one
+    (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_DescribeSecret.html).
+    """
+    secret_region = arn.split(":")[3] if arn.count(":") >= 6 else ""
+    if secret_region != region:
+        raise ConfigurationError(
+            f"the GitLab token secret {arn} is in region {secret_region or '(none)'} but you publish to {region}: "
+            f"create the secret in {region} (aws secretsmanager create-secret --region {region} --name "
+            f'sagemaker-gitlab/gitlab-token --secret-string "$GITLAB_TOKEN") and pass its ARN, '
+            f"or publish with --region {secret_region or 'REGION'}"
+        )
     try:
         secrets.describe_secret(SecretId=arn)
     except ClientError as error:
         code = error_code(error)
         if code == "ResourceNotFoundException":
-            raise PublishError(
+            raise ConfigurationError(
                 f"the GitLab token secret {arn} does not exist: create it first, e.g. "
                 "aws secretsmanager create-secret --name sagemaker-gitlab/gitlab-token --secret-string "
                 '"$GITLAB_TOKEN" (a group access token with api scope), and pass the ARN it prints'

@@ -13,7 +13,7 @@ from pathlib import Path
 import boto3
 
 from release import publish_plan
-from release.aws_errors import PublishError, step
+from release.aws_errors import ConfigurationError, PublishError, step
 from release.layout import PRODUCT_NAME, ROOT
 from release.publish_validation import DEFAULT_STACK, DEFAULT_TEMPLATE_PREFIX, MAX_STUDIO_ROLES, validate
 from release.publisher import Publisher
@@ -115,6 +115,7 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
             session = session or boto3.session.Session(region_name=region)
         publisher = Publisher(settings, session)
         if args.dry_run:
+            publisher.preflight()
             print("Plan (dry run: nothing is changed):")
             for line in publish_plan.plan(publisher):
                 print(f"  {line}")
@@ -125,6 +126,10 @@ def main(argv: Sequence[str] | None = None, session: boto3.session.Session | Non
         results = publisher.run()
         for line in publish_plan.next_steps(publisher, results):
             print(line)
+    except ConfigurationError as error:
+        # Exit 2 as for a bad option: the value passed is wrong, the message says which and the fix.
+        print(f"publish: error: {error}", file=sys.stderr)
+        return 2
     except PublishError as error:
         print(f"publish: error: {error}", file=sys.stderr)
         return 1

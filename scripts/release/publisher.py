@@ -60,12 +60,18 @@ class Publisher:
         return bucket_policy.choose_publisher(self.settings.publisher_arn, existing, self.caller_arn)
 
     # -- run ---------------------------------------------------------------------------------------------
+    def preflight(self) -> None:
+        """What needs AWS to check but changes nothing: run before any upload, and by --dry-run."""
+        if "GitLabTokenSecretArn" in self.settings.given:
+            with step("checking the GitLab token secret", "secretsmanager"):
+                check_token_secret(
+                    self.secrets, self.settings.given["GitLabTokenSecretArn"], str(self.region), self.log
+                )
+
     def run(self) -> dict[str, str]:
         results: dict[str, str] = {}
         settings = self.settings
-        if "GitLabTokenSecretArn" in settings.given:
-            with step("checking the GitLab token secret", "secretsmanager"):
-                check_token_secret(self.secrets, settings.given["GitLabTokenSecretArn"], self.log)
+        self.preflight()
         self.log(f"[1/{STEPS}] Artifacts bucket s3://{self.bucket}")
         with step("preparing the artifacts bucket", "s3"):
             exists = artifact_store.bucket_exists(self.s3, self.bucket)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
 
-from seeder import trigger_secret
+from seeder import names, trigger_secret
 from seeder.deadline import Deadline
 from seeder.environment import Environment
-from seeder.gitlab_ops import GitLabOps
+from seeder.gitlab_ops import GitLabOps, Repo
 from seeder.properties import DeletionPolicy
 from seeder.retry import RetryingSession
 from seeder.settings import Settings
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
+
+    from seeder.run import Run
 
 # Bounded AWS calls, so the deadline guard is a last resort rather than the usual way a stuck call ends.
 _AWS_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 4})
@@ -63,3 +66,13 @@ def gitlab_client(
     # Archiving and deleting a project need Owner; a fix asking for Maintainer would fail again at Delete.
     role = "Maintainer" if policy is DeletionPolicy.RETAIN else "Owner"
     return GitLabOps(env.gitlab_url, token, session, env.token_secret_arn, role)
+
+
+def project_repos(run: Run, gl: GitLabOps) -> Iterator[tuple[str, str, Repo | None]]:
+    """(kind, full path, repo or None) of the project's repos, looked up where the environment names them;
+    Update and Delete differ only in what a missing one means."""
+    env = run.env
+    for kind in names.REPO_KINDS:
+        full = names.repo_full_path(env.group_path, env.project_name, env.project_id, kind)
+        run.at(f"reading GitLab project {full}")
+        yield kind, full, gl.find_repo_or_none(full)

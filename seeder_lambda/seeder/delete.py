@@ -29,10 +29,7 @@ def delete(run: Run) -> Outcome:
     try:
         marker = names.ownership_marker(env.project_id)
         repos: dict[str, Repo] = {}
-        for kind in names.REPO_KINDS:
-            full = names.repo_full_path(env.group_path, env.project_name, env.project_id, kind)
-            run.at(f"reading GitLab project {full}")
-            repo = gl.find_repo_or_none(full)
+        for kind, full, repo in clients.project_repos(run, gl):
             if repo is None:
                 logs.log("repo.absent", path=full)
             elif marker not in repo.description:

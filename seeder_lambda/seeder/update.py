@@ -29,10 +29,7 @@ def update(run: Run) -> Outcome:
     gl = clients.gitlab_client(run.aws, env, run.settings, run.deadline, props.deletion_policy)
     try:
         repos: dict[str, Repo] = {}
-        for kind in names.REPO_KINDS:
-            full = names.repo_full_path(env.group_path, env.project_name, env.project_id, kind)
-            run.at(f"reading GitLab project {full}")
-            repo = gl.find_repo_or_none(full)
+        for kind, full, repo in clients.project_repos(run, gl):
             if repo is None:
                 raise SeederError(
                     f"GitLab project {full} not found; it was deleted or moved outside CloudFormation"

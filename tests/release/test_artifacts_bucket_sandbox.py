@@ -47,22 +47,15 @@ def session_of(aws: Any, role_name: str, path: str, policy: dict[str, Any]) -> t
     credentials = aws.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="someone")["Credentials"]
     import boto3
 
-    client = boto3.client(
-        "s3",
-        endpoint_url=aws.endpoint_url,
+    # One session with the role's temporary credentials, for both the S3 client and the identity check.
+    session = boto3.session.Session(
         region_name=aws.region,
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
     )
-    identity = boto3.client(
-        "sts",
-        endpoint_url=aws.endpoint_url,
-        region_name=aws.region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    ).get_caller_identity()["Arn"]
+    client = session.client("s3", endpoint_url=aws.endpoint_url)
+    identity = session.client("sts", endpoint_url=aws.endpoint_url).get_caller_identity()["Arn"]
     return str(identity), client
 
 

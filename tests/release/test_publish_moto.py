@@ -289,14 +289,44 @@ def test_bad_parameters_fail_before_any_change_and_never_echo_a_token(
     assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
+@pytest.mark.parametrize("extra", [[], ["--dry-run"]], ids=["publish", "dry-run"])
 def test_a_missing_token_secret_is_reported_with_the_fix(
-    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
 ) -> None:
     make_dist(tmp_path, "0.1.0")
     args = first_run_args(tmp_path, cloud.replace("gitlab-token", "no-such-secret"))
-    code, _, err = run(args, capsys)
-    assert code == 1
+    code, out, err = run([*args, *extra], capsys)
+    assert code == 2
     assert "does not exist: create it first" in err
+    assert "Plan" not in out
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
+
+
+def test_dry_run_finds_a_token_secret_in_another_region(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    elsewhere = boto3.client("secretsmanager", region_name="eu-west-1").create_secret(
+        Name="sagemaker-gitlab/gitlab-token", SecretString=TOKEN
+    )["ARN"]
+    code, out, err = run([*first_run_args(tmp_path, elsewhere), "--dry-run"], capsys)
+    assert code == 2
+    assert f"is in region eu-west-1 but you publish to {REGION}" in err
+    assert f"create the secret in {REGION}" in err
+    assert "or publish with --region eu-west-1" in err
+    assert TOKEN not in out + err
+    assert "Plan" not in out
+
+
+def test_a_token_secret_in_another_region_stops_publish_before_any_upload(
+    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_dist(tmp_path, "0.1.0")
+    elsewhere = cloud.replace(f":{REGION}:", ":eu-west-1:")
+    code, _, err = run(first_run_args(tmp_path, elsewhere), capsys)
+    assert code == 2
+    assert "is in region eu-west-1" in err
+    assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
 def test_missing_dist_says_to_package_first(

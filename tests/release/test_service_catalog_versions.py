@@ -35,15 +35,20 @@ def artifact(artifact_id: str, name: str, guidance: str = "DEFAULT") -> dict[str
     }
 
 
+def expect_listing(stub: Stubber, *artifacts: dict[str, object]) -> None:
+    """The ListProvisioningArtifacts answer every ensure_version call starts with."""
+    stub.add_response(
+        "list_provisioning_artifacts",
+        {"ProvisioningArtifactDetails": list(artifacts)},
+        {"ProductId": PRODUCT},
+    )
+
+
 def test_a_new_version_is_added_and_older_ones_deprecated_not_deleted() -> None:
     sc = client("servicecatalog")
     log: list[str] = []
     with Stubber(sc) as stub:
-        stub.add_response(
-            "list_provisioning_artifacts",
-            {"ProvisioningArtifactDetails": [artifact("pa-1", "0.1.0")]},
-            {"ProductId": PRODUCT},
-        )
+        expect_listing(stub, artifact("pa-1", "0.1.0"))
         stub.add_response(
             "create_provisioning_artifact",
             {"ProvisioningArtifactDetail": artifact("pa-2", "0.2.0"), "Status": "CREATING"},
@@ -95,11 +100,7 @@ def test_an_existing_version_with_the_same_template_is_left_alone() -> None:
 def test_a_version_name_taken_by_another_template_is_refused() -> None:
     sc = client("servicecatalog")
     with Stubber(sc) as stub:
-        stub.add_response(
-            "list_provisioning_artifacts",
-            {"ProvisioningArtifactDetails": [artifact("pa-1", "0.1.0")]},
-            {"ProductId": PRODUCT},
-        )
+        expect_listing(stub, artifact("pa-1", "0.1.0"))
         stub.add_response(
             "describe_provisioning_artifact",
             {"Info": {"TemplateUrl": URL_1.replace("bucket", "other-bucket")}, "Status": "AVAILABLE"},

@@ -162,6 +162,16 @@ class TriggerRig:
             SecretId=SECRET_NAME, SecretString=text
         )
 
+    def rotate_token(self) -> str:
+        """What the seeder's Update does: a new trigger token replaces the others and goes into the secret."""
+        project = self.deploy.project
+        new_token = str(project.triggers.create({"description": "rotated"}).token)
+        for t in project.triggers.list(get_all=True):
+            if t.description != "rotated":
+                t.delete()
+        self.set_secret(self.deploy.secret(token=new_token))
+        return new_token
+
 
 @pytest.fixture
 def rig(

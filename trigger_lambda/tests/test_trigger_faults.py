@@ -127,12 +127,7 @@ def test_rotated_token_is_picked_up_by_a_warm_container(rig: Any) -> None:
     warm_up = load("approved_at_registration")
     lambda_handler({**warm_up["event"], "id": "warm-up"}, None)  # caches the old secret
     old_token = rig.deploy.trigger_token
-    project = rig.deploy.project
-    new_token = project.triggers.create({"description": "rotated"}).token
-    for t in project.triggers.list(get_all=True):
-        if t.description != "rotated":
-            t.delete()
-    rig.set_secret(rig.deploy.secret(token=new_token))
+    new_token = rig.rotate_token()
     rig.deploy.server.clear_log()
 
     result = lambda_handler(case["event"], None)

@@ -56,12 +56,7 @@ def test_no_token_in_any_log_output(
     run("rejected_deployed_rolls_back", "rollback")
     run("other_group", "drop")
     # Rotation: a new token replaces the old one while this container holds the old secret.
-    project = rig.deploy.project
-    new_token = project.triggers.create({"description": "rotated"}).token
-    for t in project.triggers.list(get_all=True):
-        if t.description != "rotated":
-            t.delete()
-    rig.set_secret(rig.deploy.secret(token=new_token))
+    new_token = rig.rotate_token()
     run("approved_update", "after-rotation")
 
     assert [r["action"] if isinstance(r, dict) else r.split("(")[0] for r in results] == [
