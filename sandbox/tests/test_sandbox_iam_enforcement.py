@@ -225,10 +225,56 @@ def test_stack_service_role_without_create_permission_is_denied(aws: LocalAws) -
     role = cfn_role(aws, "cfn-no-create", ["sagemaker:DeleteModel"])
     log = aws.iam_log
     before = len(log.denials)
-    with pytest.raises(ClientError):
-        cfn.create_stack(StackName="model-denied", TemplateBody=json.dumps(MODEL_TEMPLATE), RoleARN=role)
+    # CreateStack answers (CloudFormation checks the role's rights per resource, later); the stack fails and
+    # rolls back with the refused call as its reason.
+    cfn.create_stack(StackName="model-denied", TemplateBody=json.dumps(MODEL_TEMPLATE), RoleARN=role)
     model_arn = f"arn:aws:sagemaker:{aws.region}:{ACCOUNT}:model/deployed-model"
     assert [(d.action, d.resource) for d in log.denials[before:]] == [("sagemaker:CreateModel", model_arn)]
+    assert cfn.describe_stacks(StackName="model-denied")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in cfn.describe_stack_events(StackName="model-denied")["StackEvents"]
+    ]
+    assert any(f"is not authorized to perform sagemaker:CreateModel on {model_arn}" in r for r in reasons), (
+        reasons
+    )
+
+
+def test_stack_role_alarm_is_checked_on_its_own_arn(aws: LocalAws) -> None:
+    # The deploy stacks' role may create only the project's alarms: the check uses the alarm's ARN, not "*".
+    cfn = aws.client("cloudformation")
+    iam = aws.client("iam")
+    role = cfn_role(aws, "cfn-alarms", ["sagemaker:DeleteModel"])
+    allowed = f"arn:aws:cloudwatch:{aws.region}:{ACCOUNT}:alarm:project-*"
+    grant = {
+        "Effect": "Allow",
+        "Action": [
+            "cloudwatch:PutMetricAlarm",
+            "cloudwatch:DescribeAlarms",
+            "cloudwatch:ListTagsForResource",
+        ],
+        "Resource": allowed,
+    }
+    document = {"Version": "2012-10-17", "Statement": [grant]}
+    iam.put_role_policy(RoleName="cfn-alarms", PolicyName="alarms", PolicyDocument=json.dumps(document))
+
+    def alarm(name: str) -> str:
+        properties = {
+            "AlarmName": name,
+            "Namespace": "AWS/SageMaker",
+            "MetricName": "Invocation5XXErrors",
+            "Statistic": "Sum",
+            "Period": 60,
+            "EvaluationPeriods": 1,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        }
+        body = {"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": properties}}}
+        cfn.create_stack(StackName=name, TemplateBody=json.dumps(body), RoleARN=role)
+        return str(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
+
+    assert alarm("project-errors") == "CREATE_COMPLETE"
+    assert alarm("other-errors") == "ROLLBACK_COMPLETE"
 
 
 def test_stack_role_reads_the_created_resource_with_its_tags(aws: LocalAws) -> None:

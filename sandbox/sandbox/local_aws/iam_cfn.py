@@ -8,10 +8,11 @@ ships them (cfnlint/data/schemas). moto creates resources in-process, so no HTTP
 iam_enforcement: this module authorises each resource of a stack that has a RoleARN before moto creates or
 deletes it, with the same evaluator, and logs the calls under the role.
 
-Checked per resource: the handler's permissions of the resource's own service (AddTags only when the
-resource has Tags) on the resource's ARN, and iam:PassRole on each role the resource is given
+Checked per resource: the handler's permissions of the resource's own service (AddTags/TagResource only
+when the resource has Tags) on the resource's ARN, and iam:PassRole on each role the resource is given
 (ExecutionRoleArn, RoleArn, Role) with iam:PassedToService. The resource ARN is known for the SageMaker
-types (`arn:aws:sagemaker:<region>:<account>:<type>/<lowercased name>`); other types are checked against
+types (`arn:aws:sagemaker:<region>:<account>:<type>/<lowercased name>`) and CloudWatch alarms
+(`arn:aws:cloudwatch:<region>:<account>:alarm:<name>`); other types are checked against
 `*` (only a `Resource: "*"` statement allows). Handler permissions on other services (kms:DescribeKey
 when no key is set, ...) and read/list handlers are not checked. A denial under enforce fails the
 operation with CloudFormation's "... is not authorized to perform ..." reason.
@@ -34,6 +35,7 @@ SAGEMAKER_ARN_TYPES = {
     "AWS::SageMaker::Endpoint": "endpoint",
     "AWS::SageMaker::ModelPackageGroup": "model-package-group",
     "AWS::SageMaker::MonitoringSchedule": "monitoring-schedule",
+    "AWS::SageMaker::DataQualityJobDefinition": "data-quality-job-definition",
     "AWS::SageMaker::Pipeline": "pipeline",
 }
 ROLE_PROPERTIES = ("ExecutionRoleArn", "RoleArn", "Role")
@@ -58,6 +60,9 @@ def handler_permissions(resource_type: str) -> dict[str, list[str]]:
 
 
 def resource_arn(resource_type: str, name: str, region: str, account: str) -> str:
+    if resource_type == "AWS::CloudWatch::Alarm" and name:
+        # CloudWatch's alarm ARN keeps the name's case (Service Authorization Reference, CloudWatch resources).
+        return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}"
     kind = SAGEMAKER_ARN_TYPES.get(resource_type)
     return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}" if kind and name else "*"
 
@@ -70,7 +75,7 @@ def checks(
     found: list[tuple[str, str, dict[str, list[str]]]] = []
     for permission in handler_permissions(resource_type).get(operation, []):
         prefix, _, verb = permission.partition(":")
-        if prefix != service or (verb == "AddTags" and not properties.get("Tags")):
+        if prefix != service or (verb in ("AddTags", "TagResource") and not properties.get("Tags")):
             continue
         found.append((permission, arn, {}))
     principal = iam_resources.SERVICE_PRINCIPALS.get(service, f"{service}.amazonaws.com")
@@ -191,5 +196,27 @@ def install(patches: Patches, state: LocalAwsState) -> None:
             )
         return original_delete_resource(self, parsed_resource, resource_json)
 
+    from moto.cloudformation.models import Stack
+
+    original_create_resources = Stack.create_resources
+
+    def create_resources(self: Any) -> None:
+        """A denied resource fails the stack as CloudFormation does (CreateStack itself has answered): the
+        stack's CREATE_FAILED reason names the call, then it rolls back to ROLLBACK_COMPLETE."""
+        try:
+            original_create_resources(self)
+        except StackRoleDenied as denied:
+            self.status = "ROLLBACK_IN_PROGRESS"
+            self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=str(denied))
+            try:
+                self.resource_map.delete()
+            except Exception as exc:  # a rollback that fails is reported, as CloudFormation does
+                self.status = "ROLLBACK_FAILED"
+                self._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(exc))
+                return
+            self.status = "ROLLBACK_COMPLETE"
+            self._add_stack_event("ROLLBACK_COMPLETE", resource_status_reason=str(denied))
+
+    patches.set(Stack, "create_resources", create_resources)
     patches.set(parsing, "parse_and_create_resource", parse_and_create_resource)
     patches.set(parsing.ResourceMap, "_delete_resource", _delete_resource)
