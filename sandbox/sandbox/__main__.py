@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if report.duration_s == 0:  # interrupted before the stages ended: say so in the report
             report.finish()
             report.result = "failed"
+            print(timeline(report), flush=True)  # which stage was cut, which did not run
             report.write(args.report)
     finally:
         cloud.stop()

@@ -13,10 +13,14 @@ Report schema (`schema` = "sagemaker-gitlab-sandbox-report/1"), written to `.san
       "iam": {"mode": "enforce" | "audit", "calls_per_role": {"<role ARN>": 12}, "admin_calls": 40,
               "admin_actions": {"s3:PutObject": 3}, "denials": [{"principal", "action", "resource", "reason", "tolerated"}]},
       "stages": [
-        {"name": "package", "title": "...", "result": "passed" | "failed" | "skipped",
+        {"name": "package", "title": "...", "result": "passed" | "failed" | "skipped"
+         | "interrupted" | "not run",
          "duration_s": 3.1, "facts": {...stage-specific key facts...}, "error": null | "message"}
       ]
     }
+
+A stage after a failed one is `skipped`; a stage cut by Ctrl-C/SIGTERM is `interrupted` and those after it
+`not run` (the run's `result` is then `failed`).
 
 Facts per stage are documented in sandbox/README.md (e.g. build: `test_mse`, `model_package_arn`; staging:
 `endpoint_name`, `predictions`, `promotion_tag`; production: `main_token_to_prod_role`, `tag`, `tag_pipeline`,
@@ -60,7 +64,7 @@ class Report:
 
     def finish(self) -> None:
         self.duration_s = round(time.monotonic() - self._t0, 2)
-        ran = [s for s in self.stages if s.result != "skipped"]
+        ran = [s for s in self.stages if s.result not in ("skipped", "not run")]
         self.result = "passed" if ran and all(s.result == "passed" for s in self.stages) else "failed"
 
     def to_json(self) -> dict[str, Any]:
@@ -82,10 +86,11 @@ def _fact_text(value: Any) -> str:
 
 def timeline(report: Report) -> str:
     """A readable summary: one line per stage, then its key facts."""
-    marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
+    marks = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip", "interrupted": "INT ", "not run": "----"}
     lines = ["", "Sandbox lifecycle timeline", "=" * 26]
     for stage in report.stages:
-        lines.append(f"[{marks[stage.result]}] {stage.title:<46} {stage.duration_s:7.1f} s")
+        note = f"  {stage.result}" if stage.result in ("interrupted", "not run") else ""
+        lines.append(f"[{marks[stage.result]}] {stage.title:<46} {stage.duration_s:7.1f} s{note}")
         for key, value in stage.facts.items():
             lines.append(f"         {key}: {_fact_text(value)}")
         if stage.error:

@@ -1,4 +1,9 @@
-"""Run the stages in order into a Report; the first failure skips the rest, and the report says why."""
+"""Run the stages in order into a Report; the first failure skips the rest, and the report says why.
+
+Ctrl-C or SIGTERM (raised as KeyboardInterrupt by sandbox.__main__) during a stage marks that stage
+`interrupted` and every later one `not run`, then propagates so the cloud is stopped: a person reading the
+report sees where the run was cut, not a stage that seemed skipped on purpose.
+"""
 
 from __future__ import annotations
 
@@ -21,19 +26,36 @@ def _new_denials(ctx: Context, seen: list[int]) -> list[Any]:
     return [d for d in denials if not d.tolerated]
 
 
+def _later(index: int, until: str | None) -> list[tuple[str, str]]:
+    """The stages after ``index`` this run would have reached (up to ``until``)."""
+    later: list[tuple[str, str]] = []
+    for name, title, _ in STAGES[index + 1 :]:
+        if index >= 0 and STAGES[index][0] == until:
+            break
+        later.append((name, title))
+        if name == until:
+            break
+    return later
+
+
 def run(ctx: Context, report: Report, until: str | None = None) -> None:
     failed = False
     seen = [0]
-    for name, title, function in STAGES:
+    for index, (name, title, function) in enumerate(STAGES):
         stage = Stage(name=name, title=title)
         report.stages.append(stage)
         if failed:
             continue
-        ctx.log(f"▶ {title}")
         started = time.monotonic()
         try:
+            ctx.log(f"▶ {title}")
             stage.facts = function(ctx)
             stage.result = "passed"
+        except KeyboardInterrupt:
+            stage.result, stage.duration_s = "interrupted", round(time.monotonic() - started, 2)
+            ctx.log(f"  interrupted after {stage.duration_s:.1f} s (Ctrl-C or SIGTERM); later stages not run")
+            report.stages.extend(Stage(name=n, title=t, result="not run") for n, t in _later(index, until))
+            raise
         except StageError as exc:
             stage.result, stage.error, failed = "failed", str(exc), True
         except Exception as exc:  # an unexpected error still ends in the report, with its place
