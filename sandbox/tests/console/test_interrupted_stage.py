@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from sandbox.lifecycle import runner
 
 class Cloud:
     console = SimpleNamespace(url="http://127.0.0.1:1")
-    aws = SimpleNamespace(endpoint_url="http://127.0.0.1:2")
+    iam_log = SimpleNamespace(listeners=[], denials=[], mode="enforce", summary=lambda: {})
+    aws = SimpleNamespace(endpoint_url="http://127.0.0.1:2", iam_log=iam_log)
     gitlab_url, workdir = "http://127.0.0.1:3", "/nonexistent"
     def __init__(self, **kwargs): pass
     def start(self): pass
@@ -112,7 +114,8 @@ def _interrupt(ctx: Any) -> dict[str, Any]:
 
 def test_not_run_stops_at_until_and_a_failure_still_skips(monkeypatch: pytest.MonkeyPatch) -> None:
     logged: list[str] = []
-    ctx: Any = type("Ctx", (), {"log": staticmethod(logged.append)})()
+    cloud = SimpleNamespace(aws=SimpleNamespace(iam_log=SimpleNamespace(denials=[], mode="enforce")))
+    ctx: Any = type("Ctx", (), {"log": staticmethod(logged.append), "cloud": cloud})()
     monkeypatch.setattr(
         runner,
         "STAGES",
