@@ -245,7 +245,7 @@ def test_stack_role_alarm_is_checked_on_its_own_arn(aws: LocalAws) -> None:
     cfn = aws.client("cloudformation")
     iam = aws.client("iam")
     role = cfn_role(aws, "cfn-alarms", ["sagemaker:DeleteModel"])
-    allowed = f"arn:aws:cloudwatch:{aws.region}:{ACCOUNT}:alarm:project-*"
+    allowed = f"arn:aws:cloudwatch:{aws.region}:{ACCOUNT}:alarm:project-errors"
     grant = {
         "Effect": "Allow",
         "Action": [
@@ -269,7 +269,10 @@ def test_stack_role_alarm_is_checked_on_its_own_arn(aws: LocalAws) -> None:
             "Threshold": 1,
             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
         }
-        body = {"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": properties}}}
+        body = {
+            "Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": properties}},
+            "Outputs": {"Alarm": {"Value": {"Ref": "Alarm"}}},
+        }
         cfn.create_stack(StackName=name, TemplateBody=json.dumps(body), RoleARN=role)
         return str(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
 

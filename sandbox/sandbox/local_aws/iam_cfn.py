@@ -39,6 +39,8 @@ SAGEMAKER_ARN_TYPES = {
     "AWS::SageMaker::Pipeline": "pipeline",
 }
 ROLE_PROPERTIES = ("ExecutionRoleArn", "RoleArn", "Role")
+# Types whose template name property moto's name generation does not know (the sandbox creates them).
+NAME_PROPERTIES = {"AWS::CloudWatch::Alarm": "AlarmName"}
 
 
 class StackRoleDenied(Exception):  # noqa: N818 - CloudFormation's reason text is the message
@@ -163,6 +165,9 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         if not generated or not role:
             return original_create(logical_id, resource_json, resources_map, account_id, region_name)
         _, properties_json, physical_name = generated
+        named = NAME_PROPERTIES.get(resource_json["Type"])
+        if named and (properties_json.get("Properties") or {}).get(named):
+            physical_name = properties_json["Properties"][named]
         args = (
             log,
             role,
@@ -206,7 +211,11 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         try:
             original_create_resources(self)
         except StackRoleDenied as denied:
+            from sandbox.local_aws.cfn_custom_resources import _NoOutputs
+
             self.status = "ROLLBACK_IN_PROGRESS"
+            # A stack that never completed has no Outputs (resolving them would create the refused resource).
+            self.output_map = _NoOutputs()
             self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=str(denied))
             try:
                 self.resource_map.delete()
