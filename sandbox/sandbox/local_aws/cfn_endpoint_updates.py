@@ -66,10 +66,19 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         previous_template, previous_parameters = self.template, dict(self.resource_map.input_parameters)
         try:
             original_update(self, template, role_arn, parameters, tags)
-        except EndpointUpdateRolledBackError as exc:
-            self._add_stack_event(
-                "UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"Endpoint update failed: {exc}"
+        except Exception as exc:
+            # A resource whose update fails (the endpoint's rollout, a refused call, anything) fails the
+            # stack update, which CloudFormation rolls back; a stack never stays UPDATE_IN_PROGRESS.
+            if not isinstance(exc, EndpointUpdateRolledBackError):
+                import traceback
+
+                state.internal_errors.append(traceback.format_exc())
+            what = (
+                "Endpoint update failed"
+                if isinstance(exc, EndpointUpdateRolledBackError)
+                else "Update failed"
             )
+            self._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"{what}: {exc}")
             self.template = previous_template
             self._parse_template()
             self.resource_map.update(self.template_dict, previous_parameters)

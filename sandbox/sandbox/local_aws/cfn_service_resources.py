@@ -88,7 +88,9 @@ class Resource:
         account_id: str,
         region_name: str,
     ) -> Resource:
-        original_resource.delete(account_id, region_name)
+        # moto hands None for a resource whose Condition was false before (it was never created).
+        if original_resource is not None:
+            original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(
             new_resource_name, cloudformation_json, account_id, region_name
         )
