@@ -3,17 +3,17 @@
 A Lambda's runtime dependencies are the dependency group named after its folder (``seeder_lambda`` ->
 ``seeder-lambda`` in ``pyproject.toml``); ``uv export --only-group`` writes that group's closure from the lock,
 with every wheel's sha256 (uv then refuses a download whose hash differs). Usage: ``scripts/lock-lambdas``
-rewrites the files, ``scripts/lock-lambdas --check`` exits 1 naming the files that differ (the test suite runs
+rewrites the files, ``scripts/lock-lambdas --check`` exits 1 naming the files that differ (on stdout) (the test suite runs
 the same comparison). Run it after ``uv lock`` whenever a runtime pin changes.
 """
 
 import argparse
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from release.lambda_build import BuildError, uv_executable
 from release.layout import LAMBDAS, ROOT, LambdaSource
 
 HEADER = (
@@ -23,7 +23,7 @@ HEADER = (
 )
 
 
-class LockError(RuntimeError):
+class LockError(BuildError):
     """uv could not export a group; the message says what to fix."""
 
 
@@ -32,13 +32,10 @@ def group_name(source: LambdaSource) -> str:
 
 
 def export_command(group: str) -> list[str]:
-    uv = shutil.which("uv")
-    if uv is None:
-        raise LockError("uv is not on PATH: run scripts/bootstrap (it installs the pinned uv) and retry")
     # --frozen: read uv.lock as it is (never re-resolve); --no-emit-project: the project itself is not a
     # dependency of the Lambda; --no-header: uv's header names the command, ours names the script.
     return [
-        uv,
+        uv_executable(),
         "export",
         "--frozen",
         "--no-config",
@@ -93,17 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file is stale")
     args = parser.parse_args(argv)
     try:
-        if args.check:
-            stale = stale_files()
-            for path in stale:
-                print(f"{path} differs from uv.lock: run scripts/lock-lambdas", file=sys.stderr)
-            return 1 if stale else 0
-        for path in write_all():
-            print(f"wrote {path}")
-    except LockError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+        paths = stale_files() if args.check else write_all()
+    except BuildError as error:
+        sys.exit(f"lock-lambdas: error: {error}")  # exit status 1, the message on stderr
+    for path in paths:
+        print(f"{path} differs from uv.lock: run scripts/lock-lambdas" if args.check else f"wrote {path}")
+    return 1 if args.check and paths else 0
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import botocore.session
-import pytest
 
 from deployer import stack_events
 
@@ -46,18 +45,3 @@ def test_terminal_success_and_failure_partition_the_finished_statuses() -> None:
         "UPDATE_ROLLBACK_COMPLETE",
         "IMPORT_ROLLBACK_COMPLETE",
     } <= stack_events.FAILURE
-
-
-@pytest.mark.parametrize(
-    ("status", "terminal"),
-    [
-        ("REVIEW_IN_PROGRESS", False),
-        ("IMPORT_ROLLBACK_IN_PROGRESS", False),
-        ("IMPORT_ROLLBACK_FAILED", True),
-        # A status AWS adds later: never wait forever on a name that does not say it is in progress.
-        ("SOMETHING_NEW_COMPLETE", True),
-        ("SOMETHING_NEW_IN_PROGRESS", False),
-    ],
-)
-def test_is_terminal_for_documented_and_new_statuses(status: str, terminal: bool) -> None:
-    assert stack_events.is_terminal(status) is terminal
