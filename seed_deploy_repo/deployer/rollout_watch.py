@@ -30,6 +30,7 @@ class RolloutWatch:
     alarm_names: list[str]
     out: Callable[[str], None] = print
     fired: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
     rolled_back: bool = False
     last_phase: str | None = None
 
@@ -52,13 +53,22 @@ class RolloutWatch:
         self.record_alarms()
 
     def record_alarms(self) -> None:
-        if not self.alarm_names:
-            return
-        answer = self.cloudwatch.describe_alarms(AlarmNames=self.alarm_names, AlarmTypes=["MetricAlarm"])
-        for name in rollout.alarms_in_alarm(answer):
-            if name not in self.fired:
-                self.out(f"  rollout: alarm {name} is in ALARM")
-                self.fired.append(name)
+        # One alarm per request: IAM then authorises each against its own alarm ARN.
+        for alarm in self.alarm_names:
+            try:
+                answer = self.cloudwatch.describe_alarms(AlarmNames=[alarm], AlarmTypes=["MetricAlarm"])
+            except ClientError as error:
+                # The update goes on whatever this job sees: report, do not fail the deployment for it.
+                if alarm not in self.unreadable:
+                    self.out(
+                        f"  rollout: cannot read alarm {alarm} (the role needs cloudwatch:DescribeAlarms): {error}"
+                    )
+                    self.unreadable.append(alarm)
+                continue
+            for name in rollout.alarms_in_alarm(answer):
+                if name not in self.fired:
+                    self.out(f"  rollout: alarm {name} is in ALARM")
+                    self.fired.append(name)
 
     def was_rolled_back(self, endpoint: Mapping[str, Any]) -> bool:
         """SageMaker rolled the update back: seen RollingBack, an alarm fired, or the endpoint says why."""

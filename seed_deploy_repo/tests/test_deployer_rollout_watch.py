@@ -73,10 +73,15 @@ class FakeCloudWatch:
     def __init__(self, answers: list[dict[str, Any]]) -> None:
         self.answers = iter(answers)
         self.calls: list[dict[str, Any]] = []
+        self.current: dict[str, Any] = {}
 
     def describe_alarms(self, **kwargs: Any) -> dict[str, Any]:
+        # The watch asks for one alarm at a time: answer with that alarm from the scripted poll.
         self.calls.append(kwargs)
-        return next(self.answers)
+        if kwargs["AlarmNames"] == [ERRORS]:
+            self.current = next(self.answers)
+        [name] = kwargs["AlarmNames"]
+        return {"MetricAlarms": [a for a in self.current["MetricAlarms"] if a["AlarmName"] == name]}
 
 
 class FakeSns:
@@ -121,7 +126,10 @@ def test_each_phase_is_printed_once_and_the_fired_alarm_is_remembered() -> None:
     # The alarm was back to OK at the last poll: what fired is still known.
     assert watch.fired == [ERRORS]
     assert watch.rolled_back
-    assert watch.cloudwatch.calls[0] == {"AlarmNames": [ERRORS, LATENCY], "AlarmTypes": ["MetricAlarm"]}
+    assert watch.cloudwatch.calls[:2] == [
+        {"AlarmNames": [ERRORS], "AlarmTypes": ["MetricAlarm"]},
+        {"AlarmNames": [LATENCY], "AlarmTypes": ["MetricAlarm"]},
+    ]
 
 
 def test_a_rollback_fails_with_the_alarm_and_both_packages_and_is_published() -> None:
@@ -236,3 +244,20 @@ def test_the_stack_waiter_runs_the_watch_on_every_poll() -> None:
     )
     assert result.status == "UPDATE_COMPLETE"
     assert len(polls) == 3
+
+
+def test_an_unreadable_alarm_is_reported_once_and_does_not_stop_the_watch() -> None:
+    class Denied:
+        def describe_alarms(self, **kwargs: Any) -> dict[str, Any]:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "DescribeAlarms")
+
+    printed: list[str] = []
+    watch = RolloutWatch(
+        FakeSageMaker([ROLLING_BACK, ROLLING_BACK]), Denied(), ENDPOINT, [ERRORS], printed.append
+    )
+    watch.poll()
+    watch.poll()
+    denied = [line for line in printed if "cannot read alarm" in line]
+    assert len(denied) == 1
+    assert "cloudwatch:DescribeAlarms" in denied[0]
+    assert watch.rolled_back
