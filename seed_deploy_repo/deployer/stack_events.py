@@ -130,11 +130,12 @@ def wait_for_stack(
     timeout_seconds: float = 3600.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    on_poll: Callable[[], None] | None = None,
 ) -> WaitResult:
     """Poll until the stack leaves ``*_IN_PROGRESS``; print new events on every poll.
 
     ``stack_id`` must be the stack's id (ARN), not its name: a deleted stack is only reachable by id, and a
-    recreated stack must not show its predecessor's events.
+    recreated stack must not show its predecessor's events. ``on_poll`` runs once per poll (the rollout watch).
     """
     deadline = clock() + timeout_seconds
     last_seen = since_event_id
@@ -148,6 +149,8 @@ def wait_for_stack(
             if is_failure_event(event):
                 failed.append(event)
             last_seen = str(event.get("EventId"))
+        if on_poll is not None:
+            on_poll()
         status = stack["StackStatus"]
         if is_terminal(status):
             return WaitResult(status, stack.get("StackStatusReason", ""), failed, last_seen)
