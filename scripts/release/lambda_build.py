@@ -23,12 +23,16 @@ class BuildError(RuntimeError):
     """A build step failed; the message says what to fix."""
 
 
-def install_command(requirements: Path, target: Path) -> list[str]:
+def uv_executable() -> str:
     uv = shutil.which("uv")
     if uv is None:
         raise BuildError("uv is not on PATH: run scripts/bootstrap (it installs the pinned uv) and retry")
+    return uv
+
+
+def install_command(requirements: Path, target: Path) -> list[str]:
     return [
-        uv,
+        uv_executable(),
         "pip",
         "install",
         "--quiet",

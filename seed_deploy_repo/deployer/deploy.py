@@ -13,17 +13,20 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 import boto3
 
-from deployer import baseline, registry, rollout, settings, superseded
+from deployer import baseline, registry, rollout, rollout_watch, settings, superseded
 from deployer.cli import run
 from deployer.errors import DeployerError
 from deployer.rollout_config import rollout_parameters
-from deployer.stack import StackRequest, Waiting, deploy_stack
+from deployer.serving import CONTENT_TYPE, load_sample_rows
+from deployer.stack import StackRequest, Waiting, deploy_stack, describe, outputs_of
 from deployer.stage_config import StageConfig, config_path, load_stage_config
+from deployer.traffic import SteadyTraffic
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO_ROOT / "templates" / "endpoint.yaml"
@@ -88,6 +91,18 @@ def deployment_fingerprint(parameters: Mapping[str, str]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 
 
+def endpoint_invoker(endpoint_name: str) -> Callable[[str], object]:
+    runtime = boto3.client("sagemaker-runtime")
+
+    def invoke(row: str) -> object:
+        answer = runtime.invoke_endpoint(
+            EndpointName=endpoint_name, ContentType=CONTENT_TYPE, Body=row.encode()
+        )
+        return answer["Body"].read()
+
+    return invoke
+
+
 def requested_package(cli_value: str | None, env: Mapping[str, str]) -> str:
     arn = (cli_value or env.get("RESOLVED_MODEL_PACKAGE_ARN", "")).strip()
     if not arn:
@@ -104,7 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model-package-arn", help="default: $RESOLVED_MODEL_PACKAGE_ARN")
     parser.add_argument("--config", type=Path, help="stage config (default: config/<stage>.json)")
     parser.add_argument("--template", type=Path, default=TEMPLATE, help="default: templates/endpoint.yaml")
-    parser.add_argument("--poll-seconds", type=float, default=10.0, help="stack status poll interval")
+    parser.add_argument(
+        "--poll-seconds",
+        type=float,
+        # The same project variable as the build repo's pipeline wait (unset in CI: 10 s).
+        default=float(os.environ.get("PIPELINE_POLL_SECONDS", "10")),
+        help="stack and rollout poll interval (default: $PIPELINE_POLL_SECONDS or 10)",
+    )
+    parser.add_argument(
+        "--traffic-per-second",
+        type=float,
+        default=2.0,
+        help="sample-row requests per second during an update, so the rollback alarms have data (0: none)",
+    )
     parser.add_argument("--timeout-minutes", type=float, default=60.0, help="give up waiting after this long")
     parser.add_argument("--report", type=Path, help="JSON record to write (default: deploy-<stage>.json)")
     args = parser.parse_args(argv)
@@ -153,11 +180,42 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (f"on ({config.data_capture.sampling_percentage}%)" if config.data_capture.enabled else "off")
         )
         print(f"  rollout       : {rollout.plan_line(config.rollout)}")
-        result = deploy_stack(
-            boto3.client("cloudformation"),
-            request,
-            waiting=Waiting(poll_seconds=args.poll_seconds, timeout_seconds=args.timeout_minutes * 60),
+        cloudformation = boto3.client("cloudformation")
+        previous = describe(cloudformation, request.name)
+        watch = rollout_watch.for_stack(sagemaker, boto3.client("cloudwatch"), previous)
+        traffic = (
+            SteadyTraffic(
+                endpoint_invoker(watch.endpoint_name),
+                load_sample_rows(REPO_ROOT / config.smoke_test.sample_rows_file),
+                args.traffic_per_second,
+            )
+            if watch is not None
+            else None
         )
+        waiting = Waiting(
+            poll_seconds=args.poll_seconds,
+            timeout_seconds=args.timeout_minutes * 60,
+            on_poll=watch.poll if watch is not None else None,
+        )
+        try:
+            with traffic or nullcontext():
+                result = deploy_stack(cloudformation, request, waiting=waiting)
+        except DeployerError as error:
+            explained = watch and rollout_watch.rollback_failure(
+                watch,
+                str(error),
+                stage=args.stage,
+                rejected_package=package.arn,
+                serving_package=outputs_of(previous or {}).get("ModelPackageArn", "the previous package"),
+                sns=boto3.client("sns"),
+                topic_arn=env.get("NOTIFICATION_TOPIC_ARN", "").strip() or None,
+            )
+            if explained:
+                raise DeployerError(explained) from error
+            raise
+        finally:
+            if traffic is not None:
+                print(f"  rollout: {traffic.summary()}")
         print(f"Stack {request.name}: {result.action} ({result.status})")
         for key, value in sorted(result.outputs.items()):
             print(f"  {key:<20}: {value}")

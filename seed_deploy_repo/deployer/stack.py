@@ -83,6 +83,7 @@ class Waiting:
     poll_seconds: float = 10.0
     timeout_seconds: float = 3600.0
     sleep: Callable[[float], None] | None = None
+    on_poll: Callable[[], None] | None = None
 
 
 def describe(client: CloudFormationClient, name: str) -> Mapping[str, Any] | None:
@@ -121,6 +122,7 @@ def deploy_stack(
             "out": out,
             "poll_seconds": waiting.poll_seconds,
             "timeout_seconds": waiting.timeout_seconds,
+            "on_poll": waiting.on_poll,
         }
         if waiting.sleep is not None:
             kwargs["sleep"] = waiting.sleep

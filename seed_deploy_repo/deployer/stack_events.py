@@ -2,6 +2,9 @@
 
 boto3's built-in waiters are silent for the 5-15 minutes an endpoint takes; this one polls the stack and
 prints every new event once, oldest first, and collects the failing events for the final report.
+
+The one stack watcher of the project: the release (scripts/release/stack_progress.py) imports this module
+from the repository rather than keeping its own, while the seeded deploy repo keeps standing alone.
 """
 
 from __future__ import annotations
@@ -17,14 +20,56 @@ if TYPE_CHECKING:
 
 Event = Mapping[str, Any]
 
-SUCCESS = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "DELETE_COMPLETE", "IMPORT_COMPLETE"})
+# Every StackStatus CloudFormation documents (API reference, data type Stack:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Stack.html).
+STACK_STATUSES = frozenset(
+    {
+        "CREATE_IN_PROGRESS",
+        "CREATE_FAILED",
+        "CREATE_COMPLETE",
+        "ROLLBACK_IN_PROGRESS",
+        "ROLLBACK_FAILED",
+        "ROLLBACK_COMPLETE",
+        "DELETE_IN_PROGRESS",
+        "DELETE_FAILED",
+        "DELETE_COMPLETE",
+        "UPDATE_IN_PROGRESS",
+        "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_COMPLETE",
+        "UPDATE_FAILED",
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        "UPDATE_ROLLBACK_FAILED",
+        "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+        "UPDATE_ROLLBACK_COMPLETE",
+        "REVIEW_IN_PROGRESS",
+        "IMPORT_IN_PROGRESS",
+        "IMPORT_COMPLETE",
+        "IMPORT_ROLLBACK_IN_PROGRESS",
+        "IMPORT_ROLLBACK_FAILED",
+        "IMPORT_ROLLBACK_COMPLETE",
+    }
+)
+# ``*_IN_PROGRESS`` (including ``*_CLEANUP_IN_PROGRESS``) means CloudFormation is still working; every other
+# documented status is where an operation ends.
+TERMINAL = frozenset(status for status in STACK_STATUSES if not status.endswith("_IN_PROGRESS"))
+# The terminal status in which each operation did what was asked; any other terminal status is a failure
+# (a *_FAILED, or a rollback that undid the operation).
+SUCCESS_OF = {
+    "CREATE": "CREATE_COMPLETE",
+    "UPDATE": "UPDATE_COMPLETE",
+    "DELETE": "DELETE_COMPLETE",
+    "IMPORT": "IMPORT_COMPLETE",
+}
+SUCCESS = frozenset(SUCCESS_OF.values())
+FAILURE = TERMINAL - SUCCESS
 # Stack-level statuses whose reason names the resources that failed.
 ROLLBACK_STARTS = frozenset({"ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_IN_PROGRESS"})
 
 
 def is_terminal(status: str) -> bool:
-    """``*_IN_PROGRESS`` (including ``*_CLEANUP_IN_PROGRESS``) means CloudFormation is still working."""
-    return not status.endswith("_IN_PROGRESS")
+    """True for a terminal documented status. An undocumented status (one CloudFormation added later) counts
+    as terminal unless it says ``_IN_PROGRESS``, so a watcher never waits forever on a name it does not know."""
+    return status in TERMINAL or (status not in STACK_STATUSES and not status.endswith("_IN_PROGRESS"))
 
 
 def is_failure_event(event: Event) -> bool:
@@ -85,11 +130,12 @@ def wait_for_stack(
     timeout_seconds: float = 3600.0,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    on_poll: Callable[[], None] | None = None,
 ) -> WaitResult:
     """Poll until the stack leaves ``*_IN_PROGRESS``; print new events on every poll.
 
     ``stack_id`` must be the stack's id (ARN), not its name: a deleted stack is only reachable by id, and a
-    recreated stack must not show its predecessor's events.
+    recreated stack must not show its predecessor's events. ``on_poll`` runs once per poll (the rollout watch).
     """
     deadline = clock() + timeout_seconds
     last_seen = since_event_id
@@ -103,6 +149,8 @@ def wait_for_stack(
             if is_failure_event(event):
                 failed.append(event)
             last_seen = str(event.get("EventId"))
+        if on_poll is not None:
+            on_poll()
         status = stack["StackStatus"]
         if is_terminal(status):
             return WaitResult(status, stack.get("StackStatusReason", ""), failed, last_seen)

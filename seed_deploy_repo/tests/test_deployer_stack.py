@@ -400,6 +400,12 @@ def test_new_events_stops_at_the_last_seen_event_and_returns_oldest_first() -> N
         ("CREATE_COMPLETE", True),
         ("ROLLBACK_COMPLETE", True),
         ("UPDATE_ROLLBACK_FAILED", True),
+        ("REVIEW_IN_PROGRESS", False),
+        ("IMPORT_ROLLBACK_IN_PROGRESS", False),
+        ("IMPORT_ROLLBACK_FAILED", True),
+        # A status AWS adds later: never wait forever on a name that does not say it is in progress.
+        ("SOMETHING_NEW_COMPLETE", True),
+        ("SOMETHING_NEW_IN_PROGRESS", False),
     ],
 )
 def test_is_terminal(status: str, terminal: bool) -> None:

@@ -55,6 +55,8 @@ class CfnCapture:
     responses: list[CapturedResponse] = field(default_factory=list)
     # every URL the seeder tried to open, routed or not (a refused event must leave this empty)
     attempted: list[str] = field(default_factory=list)
+    # set when the first response arrived: tests wait on it instead of sleeping
+    answered: threading.Event = field(default_factory=threading.Event)
 
     def only(self) -> CapturedResponse:
         assert len(self.responses) == 1, f"expected exactly one response, got {len(self.responses)}"
@@ -90,6 +92,7 @@ def cfn_capture(monkeypatch: pytest.MonkeyPatch) -> Iterator[CfnCapture]:
             self.send_response(200)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            capture.answered.set()
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

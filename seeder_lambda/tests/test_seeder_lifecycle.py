@@ -462,15 +462,15 @@ def test_a_hanging_gitlab_is_cut_off_before_the_lambda_timeout(seeder: Seeder) -
 def test_deadline_guard_answers_when_the_work_itself_hangs(
     seeder: Seeder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import time
-
     real_download = seed_archive.download
 
-    def slow_download(*args: Any) -> bytes:
-        time.sleep(3.5)  # e.g. a stuck S3 read that no retry loop controls
+    def stuck_download(*args: Any) -> bytes:
+        # e.g. a stuck S3 read that no retry loop controls: it returns only once the watchdog has answered
+        # (or, if the guard never fires, after 30 s, which fails the test below by answering too late).
+        seeder.capture.answered.wait(timeout=30)
         return real_download(*args)
 
-    monkeypatch.setattr(seed_archive, "download", slow_download)
+    monkeypatch.setattr(seed_archive, "download", stuck_download)
     context = FakeContext(3.0)
     ev = event("Create", seeder.capture.url, seeder.props())
     lifecycle.handle(ev, context, settings=Settings(reserve_seconds=1.0, guard_seconds=1.0))

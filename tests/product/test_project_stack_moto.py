@@ -143,6 +143,7 @@ def test_seeder_receives_the_documented_properties_with_values_from_the_stack(pr
         "DEPLOY_CFN_ROLE_ARN": f"{ROLE_PREFIX}-deploy-cfn",
         "STAGING_ROLE_ARN": f"{ROLE_PREFIX}-deploy-staging",
         "PROD_ROLE_ARN": f"{ROLE_PREFIX}-deploy-prod",
+        "NOTIFICATION_TOPIC_ARN": f"arn:aws:sns:us-east-1:123456789012:sagemaker-gitlab-{PROJECT_ID}-notifications",
     }
     # Every role named in the variables exists.
     iam = boto3.client("iam")

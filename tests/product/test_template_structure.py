@@ -289,6 +289,7 @@ def test_seeder_custom_resource_has_exactly_the_documented_properties(
     }  # fmt: skip
     assert set(properties["DeployRepoVariables"]) == common | {
         "MODEL_EXECUTION_ROLE_ARN", "DEPLOY_CFN_ROLE_ARN", "STAGING_ROLE_ARN", "PROD_ROLE_ARN",
+        "NOTIFICATION_TOPIC_ARN",
     }  # fmt: skip
 
 

@@ -114,14 +114,16 @@ def test_lambda_zips_hold_the_handler_and_pinned_dependencies_for_arm64(
         assert "contracts/names.py" in shared
         assert shared <= names
         assert all(dependency in names for dependency in dependencies)
+        # Requirement lines are `name==version ; marker \` (uv export), hash and comment lines indented.
         pins = [
-            line.split("==")
+            line.split(" ", 1)[0].split("==")
             for line in (tree / f"{package}_lambda" / "requirements.txt").read_text().splitlines()
-            if "==" in line and not line.lstrip().startswith("#")
+            if "==" in line and not line.startswith((" ", "#"))
         ]
         installed = {
             name.split("/")[0].lower() for name in names if name.split("/")[0].endswith(".dist-info")
         }
+        assert pins, "no pinned requirement parsed"
         for distribution, version in pins:
             normalised = distribution.strip().replace("-", "_").lower()
             assert f"{normalised}-{version.split()[0]}.dist-info" in installed, distribution

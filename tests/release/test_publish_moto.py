@@ -7,7 +7,7 @@ and still publish everything else.
 """
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -318,14 +318,35 @@ def test_dry_run_finds_a_token_secret_in_another_region(
     assert "Plan" not in out
 
 
-def test_a_token_secret_in_another_region_stops_publish_before_any_upload(
-    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def secret_elsewhere(directory: Path, cloud: str) -> str:
+    return cloud.replace(f":{REGION}:", ":eu-west-1:")
+
+
+def zip_tampered(directory: Path, cloud: str) -> str:
+    (directory / "seeder_lambda.zip").write_bytes(b"tampered")
+    return cloud
+
+
+@pytest.mark.parametrize(
+    ("spoil", "code", "message"),
+    [
+        (secret_elsewhere, 2, "is in region eu-west-1"),
+        (zip_tampered, 1, "seeder_lambda.zip changed since it was packaged; rerun scripts/package"),
+    ],
+    ids=["token-secret-in-another-region", "zip-tampered-after-packaging"],
+)
+def test_a_bad_input_stops_publish_before_any_upload(
+    cloud: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    spoil: Callable[[Path, str], str],
+    code: int,
+    message: str,
 ) -> None:
-    make_dist(tmp_path, "0.1.0")
-    elsewhere = cloud.replace(f":{REGION}:", ":eu-west-1:")
-    code, _, err = run(first_run_args(tmp_path, elsewhere), capsys)
-    assert code == 2
-    assert "is in region eu-west-1" in err
+    secret = spoil(make_dist(tmp_path, "0.1.0"), cloud)
+    exit_code, _, err = run(first_run_args(tmp_path, secret), capsys)
+    assert exit_code == code
+    assert message in err
     assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
@@ -479,17 +500,6 @@ def test_a_studio_role_cannot_overwrite_or_delete_the_published_code(
             attempt()
         assert raised.value.response["Error"]["Code"] == "AccessDenied", name
     assert object_versions() == before
-
-
-def test_a_zip_tampered_after_packaging_is_refused_before_anything_is_uploaded(
-    cloud: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    directory = make_dist(tmp_path, "0.1.0")
-    (directory / "seeder_lambda.zip").write_bytes(b"tampered")
-    code, _, err = run(first_run_args(tmp_path, cloud), capsys)
-    assert code == 1
-    assert "seeder_lambda.zip changed since it was packaged; rerun scripts/package" in err
-    assert boto3.client("s3").list_buckets()["Buckets"] == []
 
 
 def test_a_zip_tampered_while_publish_runs_is_refused_at_upload(

@@ -141,39 +141,49 @@ def test_a_failed_first_creation_is_deleted_and_created_again() -> None:
     stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/platform/1"
     now = datetime(2026, 1, 1, tzinfo=UTC)
 
-    def described(status: str) -> dict[str, object]:
+    recreated_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/platform/2"
+
+    def described(status: str, stack: str = stack_id) -> dict[str, object]:
         return {
             "Stacks": [
-                {"StackName": "platform", "StackId": stack_id, "StackStatus": status, "CreationTime": now}
+                {"StackName": "platform", "StackId": stack, "StackStatus": status, "CreationTime": now}
             ]
         }
 
-    def events(*statuses: str) -> dict[str, object]:
+    def events(*statuses: str, stack: str = stack_id) -> dict[str, object]:
+        """DescribeStackEvents answers newest first."""
         return {
             "StackEvents": [
-                {"EventId": f"e{i}-{status}", "StackId": stack_id, "StackName": "platform", "LogicalResourceId": "platform",
+                {"EventId": f"{stack}-{status}", "StackId": stack, "StackName": "platform", "LogicalResourceId": "platform",
                  "ResourceType": "AWS::CloudFormation::Stack", "ResourceStatus": status, "Timestamp": now}
-                for i, status in enumerate(statuses)
+                for status in statuses
             ]
         }  # fmt: skip
 
     log: list[str] = []
     with Stubber(cfn) as stub:
         stub.add_response("describe_stacks", described("ROLLBACK_COMPLETE"), {"StackName": "platform"})
-        stub.add_response("describe_stack_events", events("ROLLBACK_COMPLETE"), {"StackName": "platform"})
-        stub.add_response("delete_stack", {}, {"StackName": "platform"})
+        # The deletion is watched by the stack's id: a deleted stack is not found by its name any more.
+        stub.add_response("describe_stack_events", events("ROLLBACK_COMPLETE"), {"StackName": stack_id})
+        stub.add_response("delete_stack", {}, {"StackName": stack_id})
+        stub.add_response("describe_stacks", described("DELETE_COMPLETE"), {"StackName": stack_id})
         stub.add_response(
-            "describe_stack_events", events("ROLLBACK_COMPLETE", "DELETE_COMPLETE"), {"StackName": "platform"}
+            "describe_stack_events", events("DELETE_COMPLETE", "ROLLBACK_COMPLETE"), {"StackName": stack_id}
         )
-        stub.add_client_error("describe_stacks", "ValidationError", "Stack with id platform does not exist")
         stub.add_response(
             "create_stack",
-            {"StackId": stack_id},
+            {"StackId": recreated_id},
             {"StackName": "platform", "TemplateURL": URL_1, "Capabilities": ["CAPABILITY_NAMED_IAM"], "Tags": [],
              "Parameters": [{"ParameterKey": "A", "ParameterValue": "1"}], "OnFailure": "ROLLBACK"},
         )  # fmt: skip
-        stub.add_response("describe_stack_events", events("CREATE_COMPLETE"), {"StackName": "platform"})
-        stub.add_response("describe_stacks", described("CREATE_COMPLETE"), {"StackName": "platform"})
+        stub.add_response(
+            "describe_stacks", described("CREATE_COMPLETE", recreated_id), {"StackName": recreated_id}
+        )
+        stub.add_response(
+            "describe_stack_events",
+            events("CREATE_COMPLETE", stack=recreated_id),
+            {"StackName": recreated_id},
+        )
         outcome = deploy_stack(
             cfn,  # type: ignore[arg-type]
             "platform",
@@ -202,13 +212,12 @@ def test_stack_failure_reports_the_failed_resources() -> None:
     with Stubber(cfn) as stub:
         stub.add_client_error("describe_stacks", "ValidationError", "Stack with id platform does not exist")
         stub.add_response("create_stack", {"StackId": stack_id}, None)
-        stub.add_response("describe_stack_events", {"StackEvents": [failed_event]}, None)
         stub.add_response(
             "describe_stacks",
             {"Stacks": [{"StackName": "platform", "StackStatus": "ROLLBACK_COMPLETE", "CreationTime": now}]},
-            None,
+            {"StackName": stack_id},
         )
-        stub.add_response("describe_stack_events", {"StackEvents": [failed_event]}, None)
+        stub.add_response("describe_stack_events", {"StackEvents": [failed_event]}, {"StackName": stack_id})
         with pytest.raises(
             PublishError,
             match=r"(?s)ended ROLLBACK_COMPLETE.*LaunchRole: User is not authorized to perform: iam:CreateRole",

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -61,7 +60,8 @@ def test_server_errors_raise_and_the_retry_delivers(rig: Any, status: int) -> No
 def test_timeout_raises(rig: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     case = approval(rig)
     monkeypatch.setattr(trigger.gitlab_trigger, "GITLAB_TIMEOUT_SECONDS", 0.3)
-    rig.deploy.server.inject(TRIGGER, 504, delay=3)
+    # Held until the emulator stops at teardown (a stopping emulator wakes held requests): never answers in time.
+    rig.deploy.server.inject(TRIGGER, 504, delay=3600)
     with pytest.raises(GitLabUnavailableError, match=r"did not answer .*ReadTimeout") as raised:
         lambda_handler(case["event"], None)
     assert_clean(raised.value, rig.deploy.trigger_token)
@@ -74,13 +74,15 @@ def test_slow_success_raises_and_the_retry_is_a_harmless_duplicate(
     """GitLab created the pipeline but answered too late: the retry starts a second one, same package."""
     case = approval(rig)
     monkeypatch.setattr(trigger.gitlab_trigger, "GITLAB_TIMEOUT_SECONDS", 0.3)
+    # The emulator holds the first request 1 s (at least: Event.wait never returns early), past the 0.3 s
+    # client timeout, then creates the pipeline anyway.
     rig.deploy.server.inject(TRIGGER, None, delay=1)
     with pytest.raises(GitLabUnavailableError, match="did not answer"):
         lambda_handler(case["event"], None)
     lambda_handler(case["event"], None)
-    deadline = time.monotonic() + 10  # the slow request completes in the emulator ~1 s after it arrived
-    while len(rig.deploy.pipelines()) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # Both requests answered (the emulator logs a request after it has done the work): no polling.
+    assert rig.deploy.server.emulator.faults.wait_answered(TRIGGER, 2, timeout_s=30)
+    assert rig.deploy.server.count(TRIGGER) == 2
     variables = [p["variables"] for p in rig.deploy.pipelines()]
     assert variables == [case["expect"]["pipeline_variables"]] * 2
 

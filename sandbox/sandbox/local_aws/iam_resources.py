@@ -199,7 +199,22 @@ def _secretsmanager(action: str, params: Params, region: str, account: str) -> s
     )
 
 
+def _cloudwatch(action: str, params: Params, region: str, account: str) -> str:
+    """One named alarm (`alarm:<name>`, Service Authorization Reference, Amazon CloudWatch); otherwise "*"."""
+    names = params("AlarmNames")
+    if isinstance(names, list):
+        name = names[0] if len(names) == 1 else None
+    else:  # query protocol: AlarmNames.member.N
+        name = params("AlarmNames.member.1") if not params("AlarmNames.member.2") else None
+    name = name or params("AlarmName")
+    return f"arn:aws:cloudwatch:{region}:{account}:alarm:{name}" if name else "*"
+
+
+# SigV4 signing names that differ from the IAM service prefix (botocore's service models, `signingName`).
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
+
 RESOLVERS: dict[str, Callable[[str, Params, str, str], str]] = {
+    "monitoring": _cloudwatch,
     "sagemaker": _sagemaker,
     "logs": _logs,
     "cloudformation": _cloudformation,
@@ -219,7 +234,7 @@ def iam_action(service: str, operation: str) -> str:
     """The IAM action an operation is authorised as (the operation's name, except for S3's table above)."""
     if service == "s3":
         return f"s3:{S3_PERMISSIONS.get(operation, operation)}"
-    return f"{service}:{operation}"
+    return f"{IAM_PREFIXES.get(service, service)}:{operation}"
 
 
 def resource_of(service: str, action: str, params: Params, region: str, account: str) -> str:
