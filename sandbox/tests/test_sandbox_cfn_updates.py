@@ -52,3 +52,38 @@ def test_unchanged_template_and_parameters_modify_nothing() -> None:
         "Modify": [],
         "Remove": [],
     }
+
+
+def test_a_resource_whose_condition_is_false_stays_absent_when_its_parameter_changes(local_aws) -> None:
+    # CloudFormation creates no resource whose Condition is false, before or after an update; moto's update
+    # loop "modified" it when a parameter it references changed (a staging stack re-created its monitoring).
+    import json
+
+    alarm = {
+        "AlarmName": {"Fn::Sub": "off-${Suffix}"},
+        "Namespace": "AWS/SageMaker",
+        "MetricName": "Invocation5XXErrors",
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+    }
+    template = {
+        "Parameters": {"Suffix": {"Type": "String"}, "On": {"Type": "String", "Default": "false"}},
+        "Conditions": {"IsOn": {"Fn::Equals": [{"Ref": "On"}, "true"]}},
+        "Resources": {
+            "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Condition": "IsOn", "Properties": alarm},
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "t-${Suffix}"}}},
+        },
+    }
+    cfn = local_aws.client("cloudformation")
+    body = json.dumps(template)
+    cfn.create_stack(
+        StackName="c", TemplateBody=body, Parameters=[{"ParameterKey": "Suffix", "ParameterValue": "a"}]
+    )
+    cfn.update_stack(
+        StackName="c", TemplateBody=body, Parameters=[{"ParameterKey": "Suffix", "ParameterValue": "b"}]
+    )
+    assert cfn.describe_stacks(StackName="c")["Stacks"][0]["StackStatus"] == "UPDATE_COMPLETE"
+    assert local_aws.client("cloudwatch").describe_alarms()["MetricAlarms"] == []

@@ -97,3 +97,19 @@ def install(patches: Patches, state: LocalAwsState) -> None:
         return resource_diff(self._resource_json_map, other_template["Resources"], changed)
 
     patches.set(ResourceMap, "build_resource_diff", build_resource_diff)
+
+    from moto.cloudformation import parsing
+
+    original_update_resource = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+    ) -> Any:
+        # A resource whose Condition is false does not exist (CloudFormation, Conditions): moto's update
+        # loop would "modify" it anyway when a parameter it references changes.
+        condition = resource_json.get("Condition")
+        if condition and not resources_map.lazy_condition_map[condition]:
+            return resources_map[logical_id]
+        return original_update_resource(logical_id, resource_json, resources_map, account_id, region_name)
+
+    patches.set(parsing, "parse_and_update_resource", parse_and_update_resource)
